@@ -1,0 +1,107 @@
+# SPDX-License-Identifier: GPL-2.0
+#
+# meterlink top-level build.
+#
+#   make                 modules and tools
+#   make check           every test (installs what it needs; see README.md)
+#   make bench           benchmarks inside the QEMU guest
+#   make style           checkpatch --strict and sparse on the kernel code
+#   make install         tools, headers and docs under $(DESTDIR)$(PREFIX)
+#   make modules_install the modules into /lib/modules/<kernel>/updates
+#
+# KDIR is the kernel build tree: /lib/modules/$(KVER)/build when it exists,
+# otherwise the newest installed Debian linux-headers-* for this machine.
+# V=1 shows the commands.
+
+PREFIX ?= /usr/local
+BINDIR ?= $(PREFIX)/bin
+INCLUDEDIR ?= $(PREFIX)/include
+MANDIR ?= $(PREFIX)/share/man
+DESTDIR ?=
+
+KVER ?= $(shell uname -r)
+DEB_ARCH ?= $(shell dpkg --print-architecture 2>/dev/null || echo amd64)
+KDIR ?= $(firstword $(wildcard /lib/modules/$(KVER)/build) \
+	$(shell ls -d /usr/src/linux-headers-*-$(DEB_ARCH) 2>/dev/null | sort -V | tail -n1))
+BUILD ?= $(CURDIR)/build
+KSRC_TAR ?= /usr/src/linux-source-6.1.tar.xz
+
+CC ?= gcc
+CFLAGS ?= -O2 -g
+TOOL_CFLAGS := $(CFLAGS) -Wall -Wextra -Werror -Iinclude/uapi
+
+ifeq ($(V),1)
+Q :=
+else
+Q := @
+endif
+
+KERNEL_SRCS := $(filter-out %.mod.c,$(wildcard kernel/*.c kernel/*.h kernel/sim/*.c kernel/sim/*.h)) \
+	include/uapi/linux/meterlink.h
+TOOLS := $(BUILD)/tools/meterdump $(BUILD)/tools/meterbench
+
+.PHONY: all modules tools selftests check check-deps check-build style bench \
+	install modules_install clean demo
+
+all: modules tools
+
+check-kdir:
+	@test -n "$(KDIR)" -a -d "$(KDIR)" || { echo "error: no kernel build tree (KDIR); run scripts/install-deps.sh or set KDIR=" >&2; exit 1; }
+
+# W=1 for our files; warnings are errors so nothing slips through.
+modules: check-kdir
+	$(Q)$(MAKE) -C $(KDIR) M=$(CURDIR)/kernel W=1 KCFLAGS=-Werror modules $(if $(V),V=$(V))
+
+tools: $(TOOLS)
+
+$(BUILD)/tools/%: tools/%.c include/uapi/linux/meterlink.h
+	@mkdir -p $(dir $@)
+	$(Q)$(CC) $(TOOL_CFLAGS) -o $@ $< -lm
+
+selftests:
+	$(Q)$(MAKE) -C tests/selftests/meterlink O=$(BUILD)/selftests
+
+# checkpatch.pl and its data files come from Debian's linux-source-6.1.
+$(BUILD)/checkpatch/checkpatch.pl: $(KSRC_TAR)
+	@mkdir -p $(dir $@)
+	$(Q)tar -xJf $(KSRC_TAR) -C $(dir $@) --strip-components=2 --wildcards \
+		'*/scripts/checkpatch.pl' '*/scripts/spelling.txt' \
+		'*/scripts/const_structs.checkpatch'
+	@touch $@
+
+style: $(BUILD)/checkpatch/checkpatch.pl check-kdir
+	$(Q)$(BUILD)/checkpatch/checkpatch.pl --strict --no-tree --terse \
+		--show-types --ignore FILE_PATH_CHANGES,SPDX_LICENSE_TAG \
+		-f $(KERNEL_SRCS)
+	$(Q)$(MAKE) -C $(KDIR) M=$(CURDIR)/kernel C=2 W=1 modules 2>&1 | \
+		tee $(BUILD)/sparse.log | { ! grep -E 'warning|error'; }
+	@echo "style: checkpatch --strict and sparse clean"
+
+check-deps:
+	$(Q)scripts/install-deps.sh
+
+# everything, in the order a failure is cheapest to find
+check: check-deps
+	$(Q)$(MAKE) --no-print-directory modules tools selftests style
+	$(Q)tests/qemu/selftest.sh
+	$(Q)tests/run-kselftests.sh
+
+bench: check-deps
+	$(Q)$(MAKE) --no-print-directory modules tools
+	$(Q)tests/run-bench.sh
+
+demo: check-deps
+	$(Q)$(MAKE) --no-print-directory modules tools
+	$(Q)tests/demo.sh
+
+install: tools
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(INCLUDEDIR)/linux
+	install -m 0755 $(BUILD)/tools/meterdump $(DESTDIR)$(BINDIR)/meterdump
+	install -m 0644 include/uapi/linux/meterlink.h $(DESTDIR)$(INCLUDEDIR)/linux/
+
+modules_install: modules
+	$(Q)$(MAKE) -C $(KDIR) M=$(CURDIR)/kernel INSTALL_MOD_DIR=updates modules_install
+
+clean:
+	$(Q)-$(MAKE) -C $(KDIR) M=$(CURDIR)/kernel clean 2>/dev/null
+	rm -rf $(BUILD)

@@ -1,0 +1,314 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * meterlink: when samples are taken.
+ *
+ * Polling mode: an hrtimer on CLOCK_REALTIME fires on multiples of the
+ * period, notes the boundary it was set for, and queues the SPI work; a
+ * boundary that passes while the previous sample is still being read is
+ * counted as missed, and the next record says so.
+ *
+ * Interrupt mode: the hard-IRQ top half takes the timestamps, the threaded
+ * half acknowledges the chip and reads the sample. The same hrtimer then
+ * serves as a watchdog: an interrupt that stops coming, or one that storms
+ * without a data-ready status, makes the device fall back to polling.
+ */
+#include <linux/interrupt.h>
+#include <linux/math64.h>
+#include <linux/timekeeping.h>
+
+#include "chip.h"
+#include "meter.h"
+
+#define METER_STORM_LIMIT	32	/* consecutive IRQs without data */
+#define METER_WATCHDOG_PERIODS	4
+
+static enum hrtimer_restart meter_timer_fn(struct hrtimer *t)
+{
+	struct meter_dev *m = container_of(t, struct meter_dev, timer);
+	s64 due = ktime_to_ns(hrtimer_get_expires(t));
+	bool fallback = false;
+	u64 overruns;
+
+	spin_lock(&m->acq_lock);
+	if (m->mode == METERLINK_MODE_POLL) {
+		s64 rt = ktime_get_real_ns();
+		s64 bt = ktime_get_boottime_ns();
+
+		m->due_rt = due;
+		m->due_bt = bt - (rt - due);
+		if (!queue_work(system_highpri_wq, &m->work)) {
+			m->missed = true;
+			meter_count(m, METER_CNT_MISSED_PERIODS);
+		}
+	} else {
+		fallback = !m->irq_seen;
+		m->irq_seen = false;
+	}
+	spin_unlock(&m->acq_lock);
+
+	if (fallback) {
+		queue_work(system_highpri_wq, &m->fallback_work);
+		return HRTIMER_NORESTART;
+	}
+	overruns = hrtimer_forward_now(t, ns_to_ktime(m->timer_period));
+	if (overruns > 1 && m->mode == METERLINK_MODE_POLL) {
+		spin_lock(&m->acq_lock);
+		m->missed = true;
+		spin_unlock(&m->acq_lock);
+		atomic64_add(overruns - 1, &m->cnt[METER_CNT_MISSED_PERIODS]);
+	}
+	return HRTIMER_RESTART;
+}
+
+static u32 take_pending_flags(struct meter_dev *m)
+{
+	u32 flags = 0;
+
+	if (m->missed)
+		flags |= METERLINK_F_MISSED;
+	if (m->fault_pending)
+		flags |= METERLINK_F_IRQ_FAULT;
+	m->missed = false;
+	m->fault_pending = false;
+	return flags;
+}
+
+static void meter_work_fn(struct work_struct *w)
+{
+	struct meter_dev *m = container_of(w, struct meter_dev, work);
+	s64 rt, bt;
+	u32 flags;
+
+	spin_lock_irq(&m->acq_lock);
+	rt = m->due_rt;
+	bt = m->due_bt;
+	flags = take_pending_flags(m);
+	spin_unlock_irq(&m->acq_lock);
+
+	mutex_lock(&m->io_lock);
+	meter_sample(m, rt, bt, flags);
+	mutex_unlock(&m->io_lock);
+}
+
+static irqreturn_t meter_irq_top(int irq, void *data)
+{
+	struct meter_dev *m = data;
+
+	WRITE_ONCE(m->irq_rt, ktime_get_real_ns());
+	WRITE_ONCE(m->irq_bt, ktime_get_boottime_ns());
+	return IRQ_WAKE_THREAD;
+}
+
+/* Disables the IRQ once, whoever (thread or fallback work) gets here first. */
+static void meter_irq_off(struct meter_dev *m, bool nosync)
+{
+	bool was;
+
+	spin_lock_irq(&m->acq_lock);
+	was = m->irq_enabled;
+	m->irq_enabled = false;
+	spin_unlock_irq(&m->acq_lock);
+	if (!was)
+		return;
+	if (nosync)
+		disable_irq_nosync(m->irq);
+	else
+		disable_irq(m->irq);
+}
+
+static irqreturn_t meter_irq_thread(int irq, void *data)
+{
+	struct meter_dev *m = data;
+	s64 rt = READ_ONCE(m->irq_rt), bt = READ_ONCE(m->irq_bt);
+	bool ready = false;
+	u32 flags;
+	int ret;
+
+	mutex_lock(&m->io_lock);
+	ret = m->chip->irq_ack(m, &ready);
+	if (ret || !ready) {
+		meter_count(m, METER_CNT_SPURIOUS_IRQS);
+		if (++m->spurious_run >= METER_STORM_LIMIT) {
+			m->spurious_run = 0;
+			meter_irq_off(m, true);
+			queue_work(system_highpri_wq, &m->fallback_work);
+		}
+		mutex_unlock(&m->io_lock);
+		return ret ? IRQ_HANDLED : IRQ_NONE;
+	}
+	m->spurious_run = 0;
+	meter_count(m, METER_CNT_IRQS);
+	spin_lock_irq(&m->acq_lock);
+	m->irq_seen = true;
+	flags = take_pending_flags(m) | METERLINK_F_IRQ;
+	spin_unlock_irq(&m->acq_lock);
+	meter_sample(m, rt, bt, flags);
+	mutex_unlock(&m->io_lock);
+	return IRQ_HANDLED;
+}
+
+/* Called with m->lock held. */
+static void meter_timer_start(struct meter_dev *m)
+{
+	u64 p = m->period_ns;
+
+	if (m->mode == METERLINK_MODE_POLL) {
+		u64 now = ktime_get_real_ns();
+
+		m->timer_period = p;
+		hrtimer_start(&m->timer, ns_to_ktime((div64_u64(now, p) + 1) * p),
+			      HRTIMER_MODE_ABS);
+	} else {
+		m->timer_period = p * METER_WATCHDOG_PERIODS;
+		hrtimer_start(&m->timer, ns_to_ktime(m->timer_period),
+			      HRTIMER_MODE_REL);
+	}
+}
+
+/* Called with m->lock held: stop whatever is running. */
+static void meter_quiesce(struct meter_dev *m)
+{
+	u64 dummy = 0;
+
+	hrtimer_cancel(&m->timer);
+	flush_work(&m->work);
+	if (m->mode == METERLINK_MODE_IRQ) {
+		meter_irq_off(m, false);
+		mutex_lock(&m->io_lock);
+		m->chip->irq_config(m, &dummy, false);
+		mutex_unlock(&m->io_lock);
+	}
+}
+
+/* Called with m->lock held, acquisition quiesced. */
+static int meter_go(struct meter_dev *m, u32 mode, u64 period)
+{
+	int ret = 0;
+
+	if (mode == METERLINK_MODE_IRQ) {
+		mutex_lock(&m->io_lock);
+		ret = m->chip->irq_config(m, &period, true);
+		m->spurious_run = 0;
+		mutex_unlock(&m->io_lock);
+		if (ret)
+			return ret;
+	}
+	spin_lock_irq(&m->acq_lock);
+	m->mode = mode;
+	m->irq_seen = true;	/* the watchdog's first look is a grace */
+	m->irq_enabled = mode == METERLINK_MODE_IRQ;
+	spin_unlock_irq(&m->acq_lock);
+	m->period_ns = period;
+	if (mode == METERLINK_MODE_IRQ)
+		enable_irq(m->irq);
+	meter_timer_start(m);
+	return 0;
+}
+
+static void meter_fallback_fn(struct work_struct *w)
+{
+	struct meter_dev *m = container_of(w, struct meter_dev, fallback_work);
+
+	mutex_lock(&m->lock);
+	if (!m->dead && m->mode == METERLINK_MODE_IRQ) {
+		meter_quiesce(m);
+		meter_count(m, METER_CNT_IRQ_FAULTS);
+		spin_lock_irq(&m->acq_lock);
+		m->fault_pending = true;
+		spin_unlock_irq(&m->acq_lock);
+		dev_warn(&m->spi->dev, "interrupt %d %s; falling back to polling\n",
+			 m->irq, meter_counter(m, METER_CNT_SPURIOUS_IRQS) ?
+			 "storms without data-ready" : "stopped coming");
+		meter_go(m, METERLINK_MODE_POLL, m->period_ns);
+	}
+	mutex_unlock(&m->lock);
+}
+
+int meter_acq_init(struct meter_dev *m)
+{
+	int ret;
+
+	hrtimer_init(&m->timer, CLOCK_REALTIME, HRTIMER_MODE_ABS);
+	m->timer.function = meter_timer_fn;
+	INIT_WORK(&m->work, meter_work_fn);
+	INIT_WORK(&m->fallback_work, meter_fallback_fn);
+	m->period_ns = METER_DEFAULT_PERIOD_NS;
+	m->mode = METERLINK_MODE_POLL;
+	if (m->irq <= 0 || !m->chip->irq_config) {
+		m->irq = 0;
+		return 0;
+	}
+	ret = request_threaded_irq(m->irq, meter_irq_top, meter_irq_thread,
+				   IRQF_ONESHOT | IRQF_NO_AUTOEN,
+				   dev_name(&m->classdev), m);
+	if (ret)
+		return dev_err_probe(&m->spi->dev, ret, "cannot get IRQ %d\n",
+				     m->irq);
+	return 0;
+}
+
+void meter_acq_start(struct meter_dev *m)
+{
+	u32 mode = m->irq ? METERLINK_MODE_IRQ : METERLINK_MODE_POLL;
+
+	mutex_lock(&m->lock);
+	if (meter_go(m, mode, m->period_ns)) {
+		dev_warn(&m->spi->dev, "interrupt mode unavailable; polling\n");
+		meter_go(m, METERLINK_MODE_POLL, m->period_ns);
+	}
+	mutex_unlock(&m->lock);
+}
+
+/* The device is gone (or going): nothing may touch it after this. */
+void meter_acq_stop(struct meter_dev *m)
+{
+	mutex_lock(&m->lock);
+	m->dead = true;
+	mutex_unlock(&m->lock);
+	if (m->irq)
+		free_irq(m->irq, m);
+	hrtimer_cancel(&m->timer);
+	cancel_work_sync(&m->work);
+	cancel_work_sync(&m->fallback_work);
+	hrtimer_cancel(&m->timer);
+}
+
+int meter_set_period(struct meter_dev *m, u64 period_ns)
+{
+	int ret;
+
+	if (period_ns < METER_MIN_PERIOD_NS || period_ns > METER_MAX_PERIOD_NS)
+		return -EINVAL;
+	mutex_lock(&m->lock);
+	if (m->dead) {
+		ret = -ENODEV;
+	} else {
+		meter_quiesce(m);
+		ret = meter_go(m, m->mode, period_ns);
+		if (ret)
+			meter_go(m, METERLINK_MODE_POLL, m->period_ns);
+	}
+	mutex_unlock(&m->lock);
+	return ret;
+}
+
+int meter_set_mode(struct meter_dev *m, u32 mode)
+{
+	int ret;
+
+	if (mode >= __METERLINK_MODE_MAX)
+		return -EINVAL;
+	if (mode == METERLINK_MODE_IRQ && !m->irq)
+		return -EOPNOTSUPP;
+	mutex_lock(&m->lock);
+	if (m->dead) {
+		ret = -ENODEV;
+	} else {
+		meter_quiesce(m);
+		ret = meter_go(m, mode, m->period_ns);
+		if (ret)
+			meter_go(m, METERLINK_MODE_POLL, m->period_ns);
+	}
+	mutex_unlock(&m->lock);
+	return ret;
+}

@@ -1,0 +1,336 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * meterlink: /dev/meterN.
+ *
+ * The file keeps the device structure alive (through the cdev's reference
+ * on the class device), never the SPI device: once the chip is gone every
+ * call returns -ENODEV, as spidev does with -ESHUTDOWN.
+ */
+#include <linux/capability.h>
+#include <linux/compat.h>
+#include <linux/fs.h>
+#include <linux/idr.h>
+#include <linux/poll.h>
+#include <linux/slab.h>
+#include <linux/uaccess.h>
+
+#include "chip.h"
+#include "meter.h"
+
+#define METER_MINORS		256
+#define METER_RING_RECORDS	1024
+#define METER_READ_BATCH	16
+
+struct meter_file {
+	struct meter_dev *m;
+	struct mutex lock;	/* serialises reads on this file */
+	u64 pos;		/* seq of the next record for this reader */
+	u64 lost;		/* records overwritten before we read them */
+	struct meterlink_reading buf[METER_READ_BATCH];
+};
+
+static dev_t meter_devt;
+static struct class meter_class = {
+	.name = "meter",
+};
+
+static DEFINE_IDA(meter_ida);
+
+static int meter_open(struct inode *inode, struct file *file)
+{
+	struct meter_dev *m = container_of(inode->i_cdev, struct meter_dev, cdev);
+	struct meter_file *f;
+
+	f = kzalloc(sizeof(*f), GFP_KERNEL);
+	if (!f)
+		return -ENOMEM;
+	mutex_lock(&m->lock);
+	if (m->dead) {
+		mutex_unlock(&m->lock);
+		kfree(f);
+		return -ENODEV;
+	}
+	mutex_unlock(&m->lock);
+	f->m = m;
+	mutex_init(&f->lock);
+	f->pos = meter_ring_head(&m->ring);
+	file->private_data = f;
+	return stream_open(inode, file);
+}
+
+static int meter_release(struct inode *inode, struct file *file)
+{
+	kfree(file->private_data);
+	return 0;
+}
+
+static bool meter_readable(struct meter_dev *m, struct meter_file *f)
+{
+	return READ_ONCE(m->dead) || meter_ring_head(&m->ring) != f->pos;
+}
+
+static ssize_t meter_read(struct file *file, char __user *buf, size_t count,
+			  loff_t *ppos)
+{
+	struct meter_file *f = file->private_data;
+	struct meter_dev *m = f->m;
+	const size_t sz = sizeof(struct meterlink_reading);
+	size_t done = 0;
+	int ret;
+
+	if (count < sz)
+		return -EINVAL;
+	if (mutex_lock_interruptible(&f->lock))
+		return -ERESTARTSYS;
+	while (done + sz <= count) {
+		unsigned int n;
+
+		if (READ_ONCE(m->dead)) {
+			ret = -ENODEV;
+			goto out;
+		}
+		n = min_t(size_t, (count - done) / sz, METER_READ_BATCH);
+		n = meter_ring_copy(&m->ring, &f->pos, &f->lost, f->buf, n);
+		if (!n) {
+			if (done)
+				break;
+			if (file->f_flags & O_NONBLOCK) {
+				ret = -EAGAIN;
+				goto out;
+			}
+			ret = wait_event_interruptible(m->wq,
+						       meter_readable(m, f));
+			if (ret)
+				goto out;
+			continue;
+		}
+		if (copy_to_user(buf + done, f->buf, n * sz)) {
+			ret = -EFAULT;
+			goto out;
+		}
+		done += n * sz;
+	}
+	ret = 0;
+out:
+	mutex_unlock(&f->lock);
+	return done ? done : ret;
+}
+
+static __poll_t meter_poll(struct file *file, poll_table *wait)
+{
+	struct meter_file *f = file->private_data;
+	struct meter_dev *m = f->m;
+
+	poll_wait(file, &m->wq, wait);
+	if (READ_ONCE(m->dead))
+		return EPOLLERR | EPOLLHUP;
+	if (meter_ring_head(&m->ring) != READ_ONCE(f->pos))
+		return EPOLLIN | EPOLLRDNORM;
+	return 0;
+}
+
+static int meter_get_info(struct meter_dev *m, void __user *arg)
+{
+	struct meterlink_info info = {
+		.chip = m->chip->id,
+		.nr_phases = m->chip->nr_phases,
+		.caps = m->irq ? METERLINK_CAP_IRQ : 0,
+		.min_period_ns = METER_MIN_PERIOD_NS,
+		.max_period_ns = METER_MAX_PERIOD_NS,
+		.ring_records = m->ring.size,
+		.record_size = sizeof(struct meterlink_reading),
+	};
+
+	strscpy(info.name, m->chip->name, sizeof(info.name));
+	mutex_lock(&m->lock);
+	info.mode = m->mode;
+	info.period_ns = m->period_ns;
+	mutex_unlock(&m->lock);
+	return copy_to_user(arg, &info, sizeof(info)) ? -EFAULT : 0;
+}
+
+static int meter_check_calib(struct meter_dev *m,
+			     const struct meterlink_calibration *c)
+{
+	unsigned int i;
+
+	if (c->flags || c->nr_phases != m->chip->nr_phases)
+		return -EINVAL;
+	for (i = 0; i < METERLINK_MAX_PHASES; i++) {
+		const struct meterlink_phase_calib *p = &c->phase[i];
+
+		if (p->reserved)
+			return -EINVAL;
+		if (i >= c->nr_phases &&
+		    (p->voltage_ppm || p->current_ppm || p->power_ppm))
+			return -EINVAL;
+		if (abs(p->voltage_ppm) > METERLINK_CALIB_MAX_PPM ||
+		    abs(p->current_ppm) > METERLINK_CALIB_MAX_PPM ||
+		    abs(p->power_ppm) > METERLINK_CALIB_MAX_PPM)
+			return -EINVAL;
+	}
+	return 0;
+}
+
+static int meter_set_calib(struct meter_dev *m, void __user *arg)
+{
+	struct meterlink_calibration c;
+	int ret;
+
+	if (!capable(CAP_SYS_ADMIN))
+		return -EPERM;
+	if (copy_from_user(&c, arg, sizeof(c)))
+		return -EFAULT;
+	ret = meter_check_calib(m, &c);
+	if (ret)
+		return ret;
+	spin_lock_irq(&m->acq_lock);
+	m->calib = c;
+	spin_unlock_irq(&m->acq_lock);
+	return 0;
+}
+
+static int meter_get_calib(struct meter_dev *m, void __user *arg)
+{
+	struct meterlink_calibration c;
+
+	spin_lock_irq(&m->acq_lock);
+	c = m->calib;
+	spin_unlock_irq(&m->acq_lock);
+	return copy_to_user(arg, &c, sizeof(c)) ? -EFAULT : 0;
+}
+
+static int meter_get_stats(struct meter_dev *m, struct meter_file *f,
+			   void __user *arg)
+{
+	struct meterlink_stats s = {
+		.samples = meter_counter(m, METER_CNT_SAMPLES),
+		.spi_errors = meter_counter(m, METER_CNT_SPI_ERRORS),
+		.corrected = meter_counter(m, METER_CNT_CORRECTED),
+		.invalid = meter_counter(m, METER_CNT_INVALID),
+		.irqs = meter_counter(m, METER_CNT_IRQS),
+		.spurious_irqs = meter_counter(m, METER_CNT_SPURIOUS_IRQS),
+		.missed_periods = meter_counter(m, METER_CNT_MISSED_PERIODS),
+		.irq_faults = meter_counter(m, METER_CNT_IRQ_FAULTS),
+	};
+
+	mutex_lock(&f->lock);
+	s.overruns = f->lost;
+	/* a reader that has fallen behind learns it before its next read */
+	if (meter_ring_head(&m->ring) - f->pos > m->ring.size)
+		s.overruns += meter_ring_head(&m->ring) - m->ring.size - f->pos;
+	mutex_unlock(&f->lock);
+	return copy_to_user(arg, &s, sizeof(s)) ? -EFAULT : 0;
+}
+
+static long meter_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
+{
+	struct meter_file *f = file->private_data;
+	struct meter_dev *m = f->m;
+	void __user *uarg = (void __user *)arg;
+	u64 period;
+	u32 mode;
+
+	if (READ_ONCE(m->dead))
+		return -ENODEV;
+	switch (cmd) {
+	case METER_IOC_GET_INFO:
+		return meter_get_info(m, uarg);
+	case METER_IOC_SET_PERIOD:
+		if (!(file->f_mode & FMODE_WRITE))
+			return -EBADF;
+		if (get_user(period, (u64 __user *)uarg))
+			return -EFAULT;
+		return meter_set_period(m, period);
+	case METER_IOC_SET_MODE:
+		if (!(file->f_mode & FMODE_WRITE))
+			return -EBADF;
+		if (get_user(mode, (u32 __user *)uarg))
+			return -EFAULT;
+		return meter_set_mode(m, mode);
+	case METER_IOC_GET_CALIB:
+		return meter_get_calib(m, uarg);
+	case METER_IOC_SET_CALIB:
+		return meter_set_calib(m, uarg);
+	case METER_IOC_GET_STATS:
+		return meter_get_stats(m, f, uarg);
+	}
+	return -ENOTTY;
+}
+
+static const struct file_operations meter_fops = {
+	.owner = THIS_MODULE,
+	.open = meter_open,
+	.release = meter_release,
+	.read = meter_read,
+	.poll = meter_poll,
+	.unlocked_ioctl = meter_ioctl,
+	.compat_ioctl = compat_ptr_ioctl,
+	.llseek = no_llseek,
+};
+
+static void meter_dev_release(struct device *dev)
+{
+	struct meter_dev *m = to_meter(dev);
+
+	if (m->id >= 0)
+		ida_free(&meter_ida, m->id);
+	meter_ring_free(&m->ring);
+	kfree(m);
+}
+
+/* Makes @m a refcounted device; from here on it is freed by put_device(). */
+int meter_chardev_add(struct meter_dev *m, struct device *parent)
+{
+	int ret;
+
+	m->id = -1;
+	device_initialize(&m->classdev);
+	m->classdev.class = &meter_class;
+	m->classdev.parent = parent;
+	m->classdev.groups = meter_groups;
+	m->classdev.release = meter_dev_release;
+	ret = ida_alloc_max(&meter_ida, METER_MINORS - 1, GFP_KERNEL);
+	if (ret < 0)
+		return ret;
+	m->id = ret;
+	m->classdev.devt = MKDEV(MAJOR(meter_devt), m->id);
+	ret = dev_set_name(&m->classdev, "meter%d", m->id);
+	if (!ret)
+		ret = meter_ring_init(&m->ring, METER_RING_RECORDS);
+	if (ret)
+		return ret;
+	cdev_init(&m->cdev, &meter_fops);
+	m->cdev.owner = THIS_MODULE;
+	return 0;
+}
+
+int meter_chardev_publish(struct meter_dev *m)
+{
+	return cdev_device_add(&m->cdev, &m->classdev);
+}
+
+void meter_chardev_del(struct meter_dev *m)
+{
+	wake_up_interruptible_all(&m->wq);
+	cdev_device_del(&m->cdev, &m->classdev);
+}
+
+int meter_chardev_init(void)
+{
+	int ret;
+
+	ret = alloc_chrdev_region(&meter_devt, 0, METER_MINORS, "meter");
+	if (ret)
+		return ret;
+	ret = class_register(&meter_class);
+	if (ret)
+		unregister_chrdev_region(meter_devt, METER_MINORS);
+	return ret;
+}
+
+void meter_chardev_exit(void)
+{
+	class_unregister(&meter_class);
+	unregister_chrdev_region(meter_devt, METER_MINORS);
+}

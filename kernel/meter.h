@@ -1,0 +1,123 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * meterlink: state shared by the driver's parts.
+ */
+#ifndef _METER_H
+#define _METER_H
+
+#include <linux/cdev.h>
+#include <linux/device.h>
+#include <linux/hrtimer.h>
+#include <linux/mutex.h>
+#include <linux/regmap.h>
+#include <linux/spinlock.h>
+#include <linux/wait.h>
+#include <linux/workqueue.h>
+#include <linux/meterlink.h>
+
+#include "ring.h"
+
+struct meter_chip;
+
+/* 64-bit energy accumulator in nWh, with the sub-nWh remainder kept exact */
+struct meter_energy {
+	u64 nwh;
+	u64 rem;	/* in units of 1/conv.den nWh */
+};
+
+enum meter_counter {
+	METER_CNT_SAMPLES,
+	METER_CNT_SPI_ERRORS,
+	METER_CNT_CORRECTED,
+	METER_CNT_INVALID,
+	METER_CNT_IRQS,
+	METER_CNT_SPURIOUS_IRQS,
+	METER_CNT_MISSED_PERIODS,
+	METER_CNT_IRQ_FAULTS,
+	METER_CNT_MAX,
+};
+
+struct meter_dev {
+	struct device classdev;		/* /sys/class/meter/meterN, owns us */
+	struct cdev cdev;
+	int id;
+	const struct meter_chip *chip;
+	struct spi_device *spi;
+	struct regmap *regmap;
+	int irq;			/* 0 when the board wires none */
+
+	/* configuration; @dead is set once the SPI device is gone */
+	struct mutex lock;
+	bool dead;
+	u32 mode;
+	u64 period_ns;
+	struct meterlink_calibration calib;
+
+	/* acquisition: one sample at a time, from the IRQ thread or the work */
+	struct mutex io_lock;
+	struct hrtimer timer;
+	struct work_struct work;
+	struct work_struct fallback_work;
+	spinlock_t acq_lock;		/* the fields below, timer vs. work */
+	s64 due_rt, due_bt;
+	bool missed;
+	bool irq_seen;
+	bool irq_enabled;		/* enable_irq() balance */
+	u64 timer_period;		/* poll period or IRQ watchdog */
+	s64 irq_rt, irq_bt;		/* written in the hard-IRQ top half */
+	unsigned int spurious_run;
+	bool fault_pending;
+	struct meter_energy import[METERLINK_MAX_PHASES];
+	struct meter_energy export[METERLINK_MAX_PHASES];
+
+	struct meter_ring ring;
+	wait_queue_head_t wq;		/* readers wait here for records */
+	atomic64_t cnt[METER_CNT_MAX];
+	struct dentry *debugfs;
+};
+
+static inline void meter_count(struct meter_dev *m, enum meter_counter c)
+{
+	atomic64_inc(&m->cnt[c]);
+}
+
+static inline u64 meter_counter(struct meter_dev *m, enum meter_counter c)
+{
+	return atomic64_read(&m->cnt[c]);
+}
+
+static inline struct meter_dev *to_meter(struct device *dev)
+{
+	return container_of(dev, struct meter_dev, classdev);
+}
+
+/* sample.c */
+void meter_sample(struct meter_dev *m, s64 rt, s64 bt, u32 flags);
+
+/* acquisition.c */
+int meter_acq_init(struct meter_dev *m);
+void meter_acq_start(struct meter_dev *m);
+void meter_acq_stop(struct meter_dev *m);
+int meter_set_period(struct meter_dev *m, u64 period_ns);
+int meter_set_mode(struct meter_dev *m, u32 mode);
+
+/* chardev.c */
+int meter_chardev_init(void);
+void meter_chardev_exit(void);
+int meter_chardev_add(struct meter_dev *m, struct device *parent);
+int meter_chardev_publish(struct meter_dev *m);
+void meter_chardev_del(struct meter_dev *m);
+
+/* debugfs.c */
+void meter_debugfs_init(void);
+void meter_debugfs_exit(void);
+void meter_debugfs_add(struct meter_dev *m);
+void meter_debugfs_del(struct meter_dev *m);
+
+extern const struct attribute_group *meter_groups[];
+
+#define METER_MIN_PERIOD_NS	(1 * NSEC_PER_MSEC)
+#define METER_MAX_PERIOD_NS	(60 * NSEC_PER_SEC)
+#define METER_DEFAULT_PERIOD_NS	(100 * NSEC_PER_MSEC)
+
+#endif /* _METER_H */

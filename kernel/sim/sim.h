@@ -1,0 +1,86 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * meterlink_sim: a simulated SPI bus answered by register-level emulators of
+ * metering ICs, driven by a physical model of the signals they measure.
+ */
+#ifndef _METER_SIM_H
+#define _METER_SIM_H
+
+#include <linux/hrtimer.h>
+#include <linux/irq_work.h>
+#include <linux/ktime.h>
+#include <linux/spinlock.h>
+#include <linux/types.h>
+
+#define SIM_MAX_PHASES	3
+#define SIM_NUM_CS	4
+
+/* the physical signal on one phase */
+struct sim_phase {
+	u32 v_uv;
+	u32 i_ua;
+	u32 angle_mdeg;		/* current against voltage, 0..359999 */
+	u32 f_mhz;
+};
+
+/* what an ideal chip would measure on one phase */
+struct sim_values {
+	u32 v_uv, i_ua, f_mhz;
+	s64 p_uw, q_uw, s_uw;
+	s32 cos_q24, sin_q24;	/* 1.0 == 1 << 24 */
+};
+
+struct sim_chip;
+
+struct sim_emul {
+	const char *name;
+	unsigned int nr_phases;
+	bool shared_voltage;	/* phases > 0 see phase 0's voltage */
+	size_t priv_size;
+	void (*reset)(struct sim_chip *c);
+	/* one chip-select frame; @rx is zeroed by the caller */
+	void (*frame)(struct sim_chip *c, const u8 *tx, u8 *rx,
+		      unsigned int len);
+	/* energy flowed since the last call, in nJ, on @phase */
+	void (*energy)(struct sim_chip *c, unsigned int phase, bool export,
+		       u64 nj);
+	bool (*irq_asserted)(struct sim_chip *c);
+	u64 (*tick_ns)(struct sim_chip *c);	/* 0: no periodic event */
+	void (*tick)(struct sim_chip *c);
+};
+
+struct sim_chip {
+	const struct sim_emul *emul;
+	void *priv;
+	spinlock_t lock;		/* everything below */
+	struct sim_phase model[SIM_MAX_PHASES];
+	ktime_t last;			/* energy integrated up to here */
+	u64 rem[SIM_MAX_PHASES][2];	/* uW*ns below one nJ */
+
+	/* IRQ output */
+	int virq;
+	bool masked, queued, dying;
+	bool storm, stuck;
+	struct irq_work irq_work;
+	struct hrtimer tick;
+
+	/* faults */
+	unsigned int err_in, corrupt_in;
+	bool absent;
+
+	u64 messages, injected_errors, injected_corruptions, irqs;
+};
+
+extern const struct sim_emul sim_ade7953;
+extern const struct sim_emul sim_atm90e32;
+
+/* sim_model.c */
+void sim_values(struct sim_chip *c, unsigned int phase, struct sim_values *v);
+void sim_advance(struct sim_chip *c);
+s64 sim_div_round(s64 x, s64 d);
+
+/* sim_main.c: call with c->lock held after the chip's IRQ state changed */
+void sim_irq_update(struct sim_chip *c);
+void sim_tick_restart(struct sim_chip *c);
+
+#endif /* _METER_SIM_H */

@@ -1,0 +1,104 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * meterlink: attributes of /sys/class/meter/meterN.
+ */
+#include <linux/device.h>
+#include <linux/sysfs.h>
+
+#include "chip.h"
+#include "meter.h"
+
+static ssize_t chip_show(struct device *dev, struct device_attribute *attr,
+			 char *buf)
+{
+	return sysfs_emit(buf, "%s\n", to_meter(dev)->chip->name);
+}
+static DEVICE_ATTR_RO(chip);
+
+static ssize_t nr_phases_show(struct device *dev,
+			      struct device_attribute *attr, char *buf)
+{
+	return sysfs_emit(buf, "%u\n", to_meter(dev)->chip->nr_phases);
+}
+static DEVICE_ATTR_RO(nr_phases);
+
+static ssize_t period_ns_show(struct device *dev,
+			      struct device_attribute *attr, char *buf)
+{
+	return sysfs_emit(buf, "%llu\n", READ_ONCE(to_meter(dev)->period_ns));
+}
+static DEVICE_ATTR_RO(period_ns);
+
+static ssize_t mode_show(struct device *dev, struct device_attribute *attr,
+			 char *buf)
+{
+	return sysfs_emit(buf, "%s\n", READ_ONCE(to_meter(dev)->mode) ==
+			  METERLINK_MODE_IRQ ? "irq" : "poll");
+}
+static DEVICE_ATTR_RO(mode);
+
+static ssize_t counter_show(struct device *dev, struct device_attribute *attr,
+			    char *buf)
+{
+	struct dev_ext_attribute *ea = container_of(attr, typeof(*ea), attr);
+
+	return sysfs_emit(buf, "%llu\n",
+			  meter_counter(to_meter(dev), (uintptr_t)ea->var));
+}
+
+static struct dev_ext_attribute dev_attr_samples = {
+	__ATTR(samples, 0444, counter_show, NULL), (void *)METER_CNT_SAMPLES
+};
+
+static struct dev_ext_attribute dev_attr_spi_errors = {
+	__ATTR(spi_errors, 0444, counter_show, NULL), (void *)METER_CNT_SPI_ERRORS
+};
+
+static struct dev_ext_attribute dev_attr_corrected = {
+	__ATTR(corrected, 0444, counter_show, NULL), (void *)METER_CNT_CORRECTED
+};
+
+static struct dev_ext_attribute dev_attr_invalid = {
+	__ATTR(invalid, 0444, counter_show, NULL), (void *)METER_CNT_INVALID
+};
+
+static struct dev_ext_attribute dev_attr_irqs = {
+	__ATTR(irqs, 0444, counter_show, NULL), (void *)METER_CNT_IRQS
+};
+
+static struct dev_ext_attribute dev_attr_spurious_irqs = {
+	__ATTR(spurious_irqs, 0444, counter_show, NULL), (void *)METER_CNT_SPURIOUS_IRQS
+};
+
+static struct dev_ext_attribute dev_attr_missed_periods = {
+	__ATTR(missed_periods, 0444, counter_show, NULL), (void *)METER_CNT_MISSED_PERIODS
+};
+
+static struct dev_ext_attribute dev_attr_irq_faults = {
+	__ATTR(irq_faults, 0444, counter_show, NULL), (void *)METER_CNT_IRQ_FAULTS
+};
+
+static struct attribute *meter_attrs[] = {
+	&dev_attr_chip.attr,
+	&dev_attr_nr_phases.attr,
+	&dev_attr_period_ns.attr,
+	&dev_attr_mode.attr,
+	&dev_attr_samples.attr.attr,
+	&dev_attr_spi_errors.attr.attr,
+	&dev_attr_corrected.attr.attr,
+	&dev_attr_invalid.attr.attr,
+	&dev_attr_irqs.attr.attr,
+	&dev_attr_spurious_irqs.attr.attr,
+	&dev_attr_missed_periods.attr.attr,
+	&dev_attr_irq_faults.attr.attr,
+	NULL
+};
+
+static const struct attribute_group meter_group = {
+	.attrs = meter_attrs,
+};
+
+const struct attribute_group *meter_groups[] = {
+	&meter_group,
+	NULL
+};

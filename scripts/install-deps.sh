@@ -1,0 +1,50 @@
+#!/bin/bash
+# Install what meterlink's build and tests need on Debian 12, then check that the
+# newest installed kernel image has matching headers (out-of-tree modules are built
+# against the headers and loaded into that image under QEMU; a mismatch fails late
+# and confusingly, so fail here instead).
+#
+# Idempotent and quick when everything is present: apt is only touched when
+# dpkg-query reports a package as missing.
+set -euo pipefail
+
+pkgs=(
+	build-essential linux-headers-amd64 linux-image-amd64 linux-source-6.1
+	qemu-system-x86 busybox-static cpio kmod sparse xz-utils bc flex bison
+	libelf-dev libssl-dev python3 perl
+)
+
+# One dpkg-query for all packages; unknown packages print nothing and count as missing.
+installed=" $(dpkg-query -W -f='${Package}=${db:Status-Status} ' "${pkgs[@]}" 2>/dev/null || true)"
+missing=()
+for p in "${pkgs[@]}"; do
+	[[ $installed == *" $p=installed "* ]] || missing+=("$p")
+done
+
+if ((${#missing[@]})); then
+	echo "install-deps: installing: ${missing[*]}"
+	sudo=()
+	((EUID == 0)) || sudo=(sudo)
+	"${sudo[@]}" apt-get update
+	"${sudo[@]}" env DEBIAN_FRONTEND=noninteractive \
+		apt-get install -y --no-install-recommends "${missing[@]}"
+fi
+
+# "Newest" by version order, restricted to kernels that actually have an image:
+# /lib/modules can hold leftovers of removed kernels.
+ver=
+for d in $(ls -1 /lib/modules 2>/dev/null | sort -rV); do
+	if [[ -e /boot/vmlinuz-$d ]]; then ver=$d; break; fi
+done
+if [[ -z $ver ]]; then
+	echo "install-deps: ERROR: no /lib/modules/<ver> with a matching /boot/vmlinuz-<ver>" >&2
+	exit 1
+fi
+if [[ ! -d /usr/src/linux-headers-$ver ]]; then
+	echo "install-deps: ERROR: newest kernel image is $ver but /usr/src/linux-headers-$ver" \
+		"is missing." >&2
+	echo "install-deps: linux-image-amd64 and linux-headers-amd64 resolve to different" \
+		"versions; run: apt-get install linux-headers-$ver (or upgrade both metapackages)" >&2
+	exit 1
+fi
+echo "install-deps: ok (kernel $ver, headers /usr/src/linux-headers-$ver)"

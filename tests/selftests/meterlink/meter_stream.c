@@ -1,0 +1,329 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * meterlink: long record streams.
+ *
+ * 10,000 consecutive records at a 2 ms polling period without a sequence gap
+ * and with timestamps on period boundaries; IRQ-mode timestamps spaced by the
+ * period within the reported uncertainty; two readers that keep up get every
+ * record while a third that stalls overruns, sees a gap and is told how many
+ * records it lost.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "kselftest_harness.h"
+#include "sim.h"
+
+#define NR_RECORDS	10000
+
+FIXTURE(stream) {
+	struct meter m;
+	bool created;
+	int fd;
+	struct meterlink_reading *r;
+};
+
+FIXTURE_SETUP(stream)
+{
+	self->fd = -1;
+	ASSERT_EQ(0, sim_present()) TH_LOG("%s", sim_err);
+	self->r = calloc(NR_RECORDS, REC_SIZE);
+	ASSERT_NE(NULL, self->r);
+}
+
+FIXTURE_TEARDOWN(stream)
+{
+	int ret;
+
+	if (self->fd >= 0)
+		close(self->fd);
+	if (self->created) {
+		ret = meter_destroy(&self->m);
+		EXPECT_TRUE(ret == 0 || ret == -ENODEV) TH_LOG("%s", sim_err);
+	}
+	free(self->r);
+}
+
+/* ADE7953 at cs 0 at 230 V / 5 A / 50 Hz, opened O_RDWR into self->fd */
+static void setup_meter(struct __test_metadata *_metadata, FIXTURE_DATA(stream) *self,
+			bool irq)
+{
+	static const struct sim_phase model[2] = {
+		{ 230000000, 5000000, ANGLE_PF09, 50000 },
+		{ 230000000, 1000000, 0, 50000 },
+	};
+
+	ASSERT_EQ(0, meter_create(&self->m, "ade7953", 0, irq)) TH_LOG("%s", sim_err);
+	self->created = true;
+	ASSERT_EQ(0, sim_set_model(0, model, 2)) TH_LOG("%s", sim_err);
+	self->fd = meter_open(&self->m, O_RDWR);
+	ASSERT_LE(0, self->fd) TH_LOG("%s", sim_err);
+}
+
+/* Sets the period, then skips what was produced around the change. */
+static int64_t set_period(struct __test_metadata *_metadata, int fd, int64_t period)
+{
+	struct meterlink_info info;
+
+	ASSERT_EQ(0, meter_set_period(fd, period)) TH_LOG("%s", sim_err);
+	ASSERT_EQ(0, meter_info(fd, &info)) TH_LOG("%s", sim_err);
+	sleep_ms(150);
+	ASSERT_LE(0, meter_drain(fd)) TH_LOG("%s", sim_err);
+	return info.period_ns;
+}
+
+TEST_F_TIMEOUT(stream, poll_10000_records_without_gap, 180)
+{
+	struct meterlink_reading *r = self->r;
+	struct meterlink_info info;
+	int64_t period, off, off_min = INT64_MAX, off_max = INT64_MIN;
+	uint32_t max_unc = 0;
+	unsigned int missed = 0;
+	ssize_t n;
+	int k;
+
+	setup_meter(_metadata, self, false);
+	ASSERT_EQ(0, meter_info(self->fd, &info)) TH_LOG("%s", sim_err);
+	ASSERT_EQ((uint32_t)METERLINK_MODE_POLL, info.mode);
+	period = 2 * NSEC_PER_MSEC;
+	if ((int64_t)info.min_period_ns > period)
+		period = info.min_period_ns;
+	ASSERT_EQ(period, set_period(_metadata, self->fd, period));
+
+	n = meter_collect(self->fd, r, NR_RECORDS, 150000);
+	ASSERT_EQ(NR_RECORDS, n) TH_LOG("%s", sim_err);
+
+	for (k = 0; k < NR_RECORDS; k++) {
+		const struct meterlink_reading *p = k ? &r[k - 1] : NULL, *c = &r[k];
+
+		ASSERT_EQ(0, rec_check(c, 2)) TH_LOG("%s", sim_err);
+		ASSERT_EQ(0U, c->flags & (METERLINK_F_IRQ | METERLINK_F_SPI_ERROR |
+					  METERLINK_F_INVALID))
+			TH_LOG("seq %llu flags %s", (unsigned long long)c->seq,
+			       rec_flags(c->flags));
+		ASSERT_EQ(0, c->realtime_ns % period)
+			TH_LOG("seq %llu: realtime %lld is not a period boundary",
+			       (unsigned long long)c->seq, (long long)c->realtime_ns);
+		off = c->realtime_ns - c->boottime_ns;
+		off_min = off < off_min ? off : off_min;
+		off_max = off > off_max ? off : off_max;
+		max_unc = c->uncertainty_ns > max_unc ? c->uncertainty_ns : max_unc;
+		if (!k)
+			continue;
+		ASSERT_EQ(p->seq + 1, c->seq) TH_LOG("gap after record %d", k - 1);
+		ASSERT_LT(p->realtime_ns, c->realtime_ns) TH_LOG("seq %llu", (unsigned long long)c->seq);
+		ASSERT_LT(p->boottime_ns, c->boottime_ns) TH_LOG("seq %llu", (unsigned long long)c->seq);
+		if (c->realtime_ns - p->realtime_ns != period) {
+			missed++;
+			ASSERT_TRUE(c->flags & METERLINK_F_MISSED)
+				TH_LOG("seq %llu: %lld ns after the previous one without MISSED",
+				       (unsigned long long)c->seq,
+				       (long long)(c->realtime_ns - p->realtime_ns));
+		}
+	}
+	TH_LOG("%d records at %lld ns: %u after skipped periods, max uncertainty %u ns, "
+	       "realtime-boottime spread %lld ns", NR_RECORDS, (long long)period, missed,
+	       max_unc, (long long)(off_max - off_min));
+	EXPECT_GE(NSEC_PER_MSEC, off_max - off_min);
+}
+
+TEST_F_TIMEOUT(stream, irq_timestamps_follow_period, 120)
+{
+	const int nr = 500;
+	struct meterlink_reading *r = self->r;
+	struct meterlink_info info;
+	int64_t period, dev, max_dev = 0, off, off_min = INT64_MAX, off_max = INT64_MIN;
+	uint32_t max_unc = 0;
+	unsigned int missed = 0;
+	ssize_t n;
+	int k;
+
+	setup_meter(_metadata, self, true);
+	ASSERT_EQ(0, meter_info(self->fd, &info)) TH_LOG("%s", sim_err);
+	ASSERT_TRUE(info.caps & METERLINK_CAP_IRQ);
+	ASSERT_EQ((uint32_t)METERLINK_MODE_IRQ, info.mode);
+	/* 20 ms is two half cycles at 50 Hz: no rounding */
+	period = set_period(_metadata, self->fd, 20 * NSEC_PER_MSEC);
+	ASSERT_EQ(20 * NSEC_PER_MSEC, period);
+
+	n = meter_collect(self->fd, r, nr, 100000);
+	ASSERT_EQ(nr, n) TH_LOG("%s", sim_err);
+	for (k = 0; k < nr; k++) {
+		const struct meterlink_reading *p = k ? &r[k - 1] : NULL, *c = &r[k];
+		int64_t d, mult, u;
+
+		ASSERT_EQ(0, rec_check(c, 2)) TH_LOG("%s", sim_err);
+		ASSERT_TRUE(c->flags & METERLINK_F_IRQ)
+			TH_LOG("seq %llu flags %s", (unsigned long long)c->seq,
+			       rec_flags(c->flags));
+		off = c->realtime_ns - c->boottime_ns;
+		off_min = off < off_min ? off : off_min;
+		off_max = off > off_max ? off : off_max;
+		max_unc = c->uncertainty_ns > max_unc ? c->uncertainty_ns : max_unc;
+		if (!k)
+			continue;
+		ASSERT_EQ(p->seq + 1, c->seq) TH_LOG("gap after record %d", k - 1);
+		d = c->realtime_ns - p->realtime_ns;
+		u = (int64_t)p->uncertainty_ns + c->uncertainty_ns + 2 * NSEC_PER_MSEC;
+		mult = 1;
+		if (c->flags & METERLINK_F_MISSED) {
+			/* interrupts were missed: a multiple of the period */
+			mult = (d + period / 2) / period;
+			missed++;
+		}
+		ASSERT_LE(1, mult);
+		dev = d - mult * period;
+		if (llabs(dev) > max_dev)
+			max_dev = llabs(dev);
+		EXPECT_GE(u, llabs(dev))
+			TH_LOG("seq %llu: %lld ns after the previous record, period %lld, "
+			       "uncertainties %u + %u ns", (unsigned long long)c->seq,
+			       (long long)d, (long long)period, p->uncertainty_ns,
+			       c->uncertainty_ns);
+	}
+	TH_LOG("%d IRQ records at %lld ns: max deviation %lld ns, max uncertainty %u ns, "
+	       "%u after missed interrupts, realtime-boottime spread %lld ns", nr,
+	       (long long)period, (long long)max_dev, max_unc, missed,
+	       (long long)(off_max - off_min));
+	EXPECT_GE(NSEC_PER_MSEC, off_max - off_min);
+}
+
+struct reader {
+	int fd;
+	uint64_t target;	/* stop once this seq was read */
+	uint64_t first, last, count, gaps;
+	char err[160];
+	pthread_t th;
+};
+
+static void *reader_fn(void *arg)
+{
+	struct reader *rd = arg;
+	struct meterlink_reading *buf = calloc(256, REC_SIZE);
+	ssize_t n, i;
+
+	if (!buf) {
+		snprintf(rd->err, sizeof(rd->err), "out of memory");
+		return NULL;
+	}
+	while (!rd->count || rd->last < rd->target) {
+		n = meter_read(rd->fd, buf, 256, 10000);
+		if (n <= 0) {
+			snprintf(rd->err, sizeof(rd->err), "after seq %llu: %.120s",
+				 (unsigned long long)rd->last, n ? sim_err : "no record in 10 s");
+			break;
+		}
+		for (i = 0; i < n; i++) {
+			if (!rd->count)
+				rd->first = buf[i].seq;
+			else if (buf[i].seq != rd->last + 1 && !rd->gaps++)
+				snprintf(rd->err, sizeof(rd->err), "gap: seq %llu after %llu",
+					 (unsigned long long)buf[i].seq,
+					 (unsigned long long)rd->last);
+			rd->last = buf[i].seq;
+			rd->count++;
+		}
+	}
+	free(buf);
+	return NULL;
+}
+
+static int join_reader(struct reader *rd, int timeout_s)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	ts.tv_sec += timeout_s;
+	return pthread_timedjoin_np(rd->th, NULL, &ts);
+}
+
+TEST_F_TIMEOUT(stream, stalled_reader_overruns_others_lose_nothing, 180)
+{
+	struct reader rd[2];
+	struct meterlink_reading *r = self->r;
+	struct meterlink_stats st;
+	struct meterlink_info info;
+	uint64_t s0, latest, lost;
+	int stalled, i, ret;
+	ssize_t n, got;
+
+	setup_meter(_metadata, self, false);
+	ASSERT_EQ(0, meter_info(self->fd, &info)) TH_LOG("%s", sim_err);
+	ASSERT_LT(0U, info.ring_records);
+	ASSERT_EQ(NSEC_PER_MSEC, set_period(_metadata, self->fd, info.min_period_ns));
+
+	memset(rd, 0, sizeof(rd));
+	for (i = 0; i < 2; i++) {
+		rd[i].fd = meter_open(&self->m, O_RDONLY);
+		ASSERT_LE(0, rd[i].fd) TH_LOG("%s", sim_err);
+	}
+	stalled = meter_open(&self->m, O_RDONLY);
+	ASSERT_LE(0, stalled) TH_LOG("%s", sim_err);
+	/* the first record the stalled reader can see */
+	ASSERT_EQ(1, meter_read(stalled, r, 1, 3000)) TH_LOG("%s", sim_err);
+	s0 = r[0].seq;
+
+	/* the others read well past two ring sizes; the stalled one reads nothing */
+	for (i = 0; i < 2; i++) {
+		rd[i].target = s0 + 2 * info.ring_records + 500;
+		ASSERT_EQ(0, pthread_create(&rd[i].th, NULL, reader_fn, &rd[i]));
+	}
+	for (i = 0; i < 2; i++) {
+		ret = join_reader(&rd[i], 120);
+		ASSERT_EQ(0, ret) TH_LOG("reader %d did not finish: %s", i, strerror(ret));
+	}
+	/* stop the flow so that the numbers below hold still */
+	ASSERT_EQ(0, meter_set_period(self->fd, info.max_period_ns)) TH_LOG("%s", sim_err);
+	sleep_ms(100);
+
+	for (i = 0; i < 2; i++) {
+		TH_LOG("reader %d: seq %llu..%llu, %llu records, %llu gaps %s", i,
+		       (unsigned long long)rd[i].first, (unsigned long long)rd[i].last,
+		       (unsigned long long)rd[i].count, (unsigned long long)rd[i].gaps,
+		       rd[i].err);
+		EXPECT_EQ(0U, rd[i].gaps);
+		EXPECT_EQ(0, rd[i].err[0]);
+		/* opened before the stalled reader: has all it has, and more */
+		EXPECT_GE(s0, rd[i].first);
+		EXPECT_LE(rd[i].target, rd[i].last);
+		EXPECT_EQ(rd[i].last - rd[i].first + 1, rd[i].count);
+		ASSERT_EQ(0, meter_stats(rd[i].fd, &st)) TH_LOG("%s", sim_err);
+		EXPECT_EQ(0U, st.overruns);
+	}
+	/* where the producer is now */
+	n = meter_read(rd[0].fd, r, NR_RECORDS, 0);
+	ASSERT_LE(0, n) TH_LOG("%s", sim_err);
+	latest = n ? r[n - 1].seq : rd[0].last;
+	for (i = 0; i < 2; i++)
+		close(rd[i].fd);
+
+	/* the stalled reader: oldest records still in the ring, after a gap */
+	got = 0;
+	while ((n = meter_read(stalled, r + got, NR_RECORDS - got, 0)) > 0)
+		got += n;
+	ASSERT_LE(0, n) TH_LOG("%s", sim_err);
+	ASSERT_LT(0, got);
+	ASSERT_EQ(0, meter_stats(stalled, &st)) TH_LOG("%s", sim_err);
+	close(stalled);
+	lost = r[0].seq - s0 - 1;
+	TH_LOG("stalled reader: seq %llu then %llu..%llu (%zd records), overruns %llu, "
+	       "ring %u, latest %llu", (unsigned long long)s0, (unsigned long long)r[0].seq,
+	       (unsigned long long)r[got - 1].seq, got, (unsigned long long)st.overruns,
+	       info.ring_records, (unsigned long long)latest);
+	ASSERT_LT(s0 + 1, r[0].seq);
+	EXPECT_EQ(lost, st.overruns);
+	for (i = 1; i < got; i++) {
+		ASSERT_EQ(r[i - 1].seq + 1, r[i].seq);
+	}
+	EXPECT_LE(latest, r[got - 1].seq);
+	EXPECT_GE(info.ring_records, got);
+	/* it got (about) a ring's worth: the oldest records still there */
+	EXPECT_LE(info.ring_records / 2, got);
+}
+
+TEST_HARNESS_MAIN

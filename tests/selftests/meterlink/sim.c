@@ -1,0 +1,748 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Helpers shared by the meterlink selftests (see sim.h).
+ */
+#define _GNU_SOURCE
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <math.h>
+#include <poll.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "sim.h"
+
+__thread char sim_err[512];
+
+#define fail(err, ...) ({ snprintf(sim_err, sizeof(sim_err), __VA_ARGS__); (err); })
+
+const struct chip_res res_ade7953 = {
+	.voltage_uv = 1e6 / 26000,	/* 1/26000 V */
+	.current_ua = 10,
+	.power_mw = 1000.0 / 154,	/* 1/154 W */
+	.pf = 1e6 / 32767,
+	.freq_mhz = 11.2,		/* 223750/(PERIOD+1) near 50 Hz */
+	.energy_uwh = 1.8,
+};
+
+const struct chip_res res_atm90e32 = {
+	.voltage_uv = 10000,
+	.current_ua = 1000,
+	.power_mw = 0.32,
+	.pf = 1000,
+	.freq_mhz = 10,
+	.energy_uwh = 3125,
+};
+
+int64_t now_ns(clockid_t clk)
+{
+	struct timespec ts;
+
+	clock_gettime(clk, &ts);
+	return (int64_t)ts.tv_sec * NSEC_PER_SEC + ts.tv_nsec;
+}
+
+void sleep_ms(int ms)
+{
+	struct timespec ts = { ms / 1000, (long)(ms % 1000) * 1000000L };
+
+	while (nanosleep(&ts, &ts) && errno == EINTR)
+		;
+}
+
+static int write_str(const char *path, const char *s)
+{
+	size_t len = strlen(s);
+	ssize_t n;
+	int fd, err = 0;
+
+	fd = open(path, O_WRONLY | O_CLOEXEC);
+	if (fd < 0)
+		return fail(-errno, "open %s: %s", path, strerror(errno));
+	n = write(fd, s, len);
+	if (n < 0)
+		err = fail(-errno, "write '%.*s' to %s: %s", (int)strcspn(s, "\n"), s,
+			   path, strerror(errno));
+	else if ((size_t)n != len)
+		err = fail(-EIO, "short write to %s (%zd of %zu)", path, n, len);
+	close(fd);
+	return err;
+}
+
+static ssize_t read_str(const char *path, char *buf, size_t len)
+{
+	ssize_t n;
+	int fd;
+
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return fail(-errno, "open %s: %s", path, strerror(errno));
+	n = read(fd, buf, len - 1);
+	if (n < 0) {
+		n = fail(-errno, "read %s: %s", path, strerror(errno));
+		close(fd);
+		return n;
+	}
+	close(fd);
+	buf[n] = 0;
+	while (n > 0 && (buf[n - 1] == '\n' || buf[n - 1] == ' '))
+		buf[--n] = 0;
+	return n;
+}
+
+static int parse_u64(const char *path, const char *s, uint64_t *val)
+{
+	char *end;
+
+	errno = 0;
+	*val = strtoull(s, &end, 0);
+	if (errno || end == s || (*end && *end != '\n' && *end != ' '))
+		return fail(-EINVAL, "%s: '%s' is not a number", path, s);
+	return 0;
+}
+
+/* ---- simulator ---- */
+
+int sim_present(void)
+{
+	struct stat st;
+
+	if (stat(SIM_DIR, &st) || !S_ISDIR(st.st_mode))
+		return fail(-ENOENT, "%s missing: debugfs not mounted or meterlink_sim not loaded",
+			    SIM_DIR);
+	return 0;
+}
+
+int sim_bus_num(void)
+{
+	char buf[32];
+	uint64_t v;
+	int ret;
+
+	ret = read_str(SIM_DIR "/bus_num", buf, sizeof(buf));
+	if (ret < 0)
+		return ret;
+	ret = parse_u64(SIM_DIR "/bus_num", buf, &v);
+	return ret ? ret : (int)v;
+}
+
+int sim_new_device(const char *chip, int cs, bool irq, const char *as)
+{
+	char line[96];
+
+	snprintf(line, sizeof(line), "%s %d%s%s%s\n", chip, cs, irq ? " irq" : "",
+		 as ? " as=" : "", as ? as : "");
+	return write_str(SIM_DIR "/new_device", line);
+}
+
+int sim_delete_device(int cs)
+{
+	char line[16];
+
+	snprintf(line, sizeof(line), "%d\n", cs);
+	return write_str(SIM_DIR "/delete_device", line);
+}
+
+int sim_set_model(int cs, const struct sim_phase *ph, int nr)
+{
+	char path[96], line[128];
+	int i, ret;
+
+	snprintf(path, sizeof(path), SIM_DIR "/cs%d/model", cs);
+	for (i = 0; i < nr; i++) {
+		snprintf(line, sizeof(line), "%d %u %u %u %u\n", i, ph[i].voltage_uv,
+			 ph[i].current_ua, ph[i].angle_mdeg, ph[i].freq_mhz);
+		ret = write_str(path, line);
+		if (ret)
+			return ret;
+	}
+	return 0;
+}
+
+int sim_fault(int cs, const char *fmt, ...)
+{
+	char path[96], line[96];
+	va_list ap;
+	size_t n;
+
+	va_start(ap, fmt);
+	vsnprintf(line, sizeof(line) - 1, fmt, ap);
+	va_end(ap);
+	n = strlen(line);
+	line[n] = '\n';
+	line[n + 1] = 0;
+	snprintf(path, sizeof(path), SIM_DIR "/cs%d/fault", cs);
+	return write_str(path, line);
+}
+
+int sim_stat(int cs, const char *name, uint64_t *val)
+{
+	char path[96], buf[1024], *line, *save = NULL;
+	size_t nl = strlen(name);
+	ssize_t n;
+
+	snprintf(path, sizeof(path), SIM_DIR "/cs%d/stats", cs);
+	n = read_str(path, buf, sizeof(buf));
+	if (n < 0)
+		return n;
+	for (line = strtok_r(buf, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+		if (!strncmp(line, name, nl) && (line[nl] == ' ' || line[nl] == '\t'))
+			return parse_u64(path, line + nl + 1 + strspn(line + nl + 1, " \t"), val);
+	}
+	return fail(-ENOENT, "no '%s' in %s", name, path);
+}
+
+/* ---- meter devices ---- */
+
+int meter_find(int bus, int cs, char *name, size_t len)
+{
+	char want[32], link[320], target[512];
+	struct dirent *de;
+	const char *base;
+	DIR *d;
+	ssize_t n;
+
+	snprintf(want, sizeof(want), "spi%d.%d", bus, cs);
+	d = opendir(METER_CLASS);
+	if (!d)
+		return fail(-errno, "opendir %s: %s", METER_CLASS, strerror(errno));
+	while ((de = readdir(d))) {
+		if (de->d_name[0] == '.')
+			continue;
+		snprintf(link, sizeof(link), METER_CLASS "/%s/device", de->d_name);
+		n = readlink(link, target, sizeof(target) - 1);
+		if (n < 0)
+			continue;
+		target[n] = 0;
+		base = strrchr(target, '/');
+		base = base ? base + 1 : target;
+		if (!strcmp(base, want)) {
+			snprintf(name, len, "%s", de->d_name);
+			closedir(d);
+			return 0;
+		}
+	}
+	closedir(d);
+	return fail(-ENOENT, "no %s/meter* whose device is %s", METER_CLASS, want);
+}
+
+int meter_wait_present(int bus, int cs, char *name, size_t len, int timeout_ms)
+{
+	int64_t end = now_ns(CLOCK_MONOTONIC) + timeout_ms * NSEC_PER_MSEC;
+
+	for (;;) {
+		if (!meter_find(bus, cs, name, len))
+			return 0;
+		if (now_ns(CLOCK_MONOTONIC) > end)
+			return fail(-ENOENT, "no %s/meter* for spi%d.%d after %d ms",
+				    METER_CLASS, bus, cs, timeout_ms);
+		sleep_ms(10);
+	}
+}
+
+int meter_wait_absent(int bus, int cs, int timeout_ms)
+{
+	int64_t end = now_ns(CLOCK_MONOTONIC) + timeout_ms * NSEC_PER_MSEC;
+	char name[32];
+
+	for (;;) {
+		if (meter_find(bus, cs, name, sizeof(name)))
+			return 0;
+		if (now_ns(CLOCK_MONOTONIC) > end)
+			return fail(-EEXIST, "%s/%s (spi%d.%d) still there after %d ms",
+				    METER_CLASS, name, bus, cs, timeout_ms);
+		sleep_ms(10);
+	}
+}
+
+static int wait_chrdev(const char *path, int timeout_ms)
+{
+	int64_t end = now_ns(CLOCK_MONOTONIC) + timeout_ms * NSEC_PER_MSEC;
+	struct stat st;
+
+	for (;;) {
+		if (!stat(path, &st) && S_ISCHR(st.st_mode))
+			return 0;
+		if (now_ns(CLOCK_MONOTONIC) > end)
+			return fail(-ENOENT, "%s did not appear as a char device in %d ms",
+				    path, timeout_ms);
+		sleep_ms(10);
+	}
+}
+
+int meter_create(struct meter *m, const char *chip, int cs, bool irq)
+{
+	int ret;
+
+	memset(m, 0, sizeof(*m));
+	m->cs = cs;
+	m->bus = -1;
+	ret = sim_present();
+	if (ret)
+		return ret;
+	ret = sim_bus_num();
+	if (ret < 0)
+		return ret;
+	m->bus = ret;
+	/* left over by an earlier test that was killed before its teardown */
+	if (!sim_delete_device(cs))
+		meter_wait_absent(m->bus, cs, 2000);
+	ret = sim_new_device(chip, cs, irq, NULL);
+	if (ret)
+		return ret;
+	ret = meter_wait_present(m->bus, cs, m->name, sizeof(m->name), 2000);
+	if (ret)
+		return ret;
+	snprintf(m->dev, sizeof(m->dev), "/dev/%s", m->name);
+	snprintf(m->sysfs, sizeof(m->sysfs), METER_CLASS "/%s", m->name);
+	return wait_chrdev(m->dev, 2000);
+}
+
+int meter_destroy(struct meter *m)
+{
+	int ret;
+
+	if (m->bus < 0 || sim_present())
+		return -ENODEV;
+	ret = sim_delete_device(m->cs);
+	if (!ret || ret == -ENODEV) {
+		int r = meter_wait_absent(m->bus, m->cs, 2000);
+
+		if (r)
+			return r;
+	}
+	return ret;
+}
+
+int meter_open(const struct meter *m, int flags)
+{
+	int fd = open(m->dev, flags | O_CLOEXEC);
+
+	if (fd < 0)
+		return fail(-errno, "open %s: %s", m->dev, strerror(errno));
+	return fd;
+}
+
+int meter_attr(const struct meter *m, const char *attr, char *buf, size_t len)
+{
+	char path[160];
+	ssize_t n;
+
+	snprintf(path, sizeof(path), "%s/%s", m->sysfs, attr);
+	n = read_str(path, buf, len);
+	return n < 0 ? (int)n : 0;
+}
+
+int meter_attr_u64(const struct meter *m, const char *attr, uint64_t *val)
+{
+	char buf[64];
+	int ret = meter_attr(m, attr, buf, sizeof(buf));
+
+	return ret ? ret : parse_u64(attr, buf, val);
+}
+
+/* ---- ioctls ---- */
+
+static int do_ioctl(int fd, unsigned long cmd, void *arg, const char *what)
+{
+	if (ioctl(fd, cmd, arg) < 0)
+		return fail(-errno, "ioctl %s: %s", what, strerror(errno));
+	return 0;
+}
+
+int meter_info(int fd, struct meterlink_info *info)
+{
+	return do_ioctl(fd, METER_IOC_GET_INFO, info, "GET_INFO");
+}
+
+int meter_stats(int fd, struct meterlink_stats *st)
+{
+	return do_ioctl(fd, METER_IOC_GET_STATS, st, "GET_STATS");
+}
+
+int meter_set_period(int fd, uint64_t period_ns)
+{
+	__u64 p = period_ns;
+
+	return do_ioctl(fd, METER_IOC_SET_PERIOD, &p, "SET_PERIOD");
+}
+
+int meter_set_mode(int fd, uint32_t mode)
+{
+	__u32 v = mode;
+
+	return do_ioctl(fd, METER_IOC_SET_MODE, &v, "SET_MODE");
+}
+
+/* ---- records ---- */
+
+ssize_t meter_read(int fd, struct meterlink_reading *r, size_t max, int timeout_ms)
+{
+	struct pollfd pfd = { .fd = fd, .events = POLLIN };
+	ssize_t n;
+	int ret;
+
+	do
+		ret = poll(&pfd, 1, timeout_ms);
+	while (ret < 0 && errno == EINTR);
+	if (ret < 0)
+		return fail(-errno, "poll: %s", strerror(errno));
+	if (!ret)
+		return 0;
+	do
+		n = read(fd, r, max * REC_SIZE);
+	while (n < 0 && errno == EINTR);
+	if (n < 0) {
+		if (errno == EAGAIN)
+			return 0;
+		return fail(-errno, "read: %s", strerror(errno));
+	}
+	if (n == 0)
+		return fail(-ENODATA, "read returned 0 (EOF)");
+	if (n % REC_SIZE || (size_t)n > max * REC_SIZE)
+		return fail(-EPROTO, "read returned %zd bytes, not whole records of %zu (max %zu)",
+			    n, REC_SIZE, max);
+	return n / REC_SIZE;
+}
+
+ssize_t meter_collect(int fd, struct meterlink_reading *r, size_t n, int timeout_ms)
+{
+	int64_t end = now_ns(CLOCK_MONOTONIC) + timeout_ms * NSEC_PER_MSEC;
+	size_t got = 0;
+
+	while (got < n) {
+		int64_t left = (end - now_ns(CLOCK_MONOTONIC)) / NSEC_PER_MSEC;
+		ssize_t k;
+
+		if (left <= 0)
+			return fail(-ETIMEDOUT, "only %zu of %zu records in %d ms", got, n,
+				    timeout_ms);
+		k = meter_read(fd, r + got, n - got, (int)left);
+		if (k < 0)
+			return k;
+		got += k;
+	}
+	return got;
+}
+
+ssize_t meter_collect_span(int fd, struct meterlink_reading *r, size_t max,
+			   int64_t span_ns, int timeout_ms)
+{
+	int64_t end = now_ns(CLOCK_MONOTONIC) + timeout_ms * NSEC_PER_MSEC;
+	size_t got = 0;
+
+	while (got < max) {
+		int64_t left = (end - now_ns(CLOCK_MONOTONIC)) / NSEC_PER_MSEC;
+		ssize_t k;
+
+		if (got && r[got - 1].boottime_ns - r[0].boottime_ns >= span_ns)
+			return got;
+		if (left <= 0)
+			return fail(-ETIMEDOUT, "%zu records span only %lld ns after %d ms",
+				    got, got ? (long long)(r[got - 1].boottime_ns -
+							   r[0].boottime_ns) : 0LL,
+				    timeout_ms);
+		k = meter_read(fd, r + got, max - got, (int)left);
+		if (k < 0)
+			return k;
+		got += k;
+	}
+	if (r[got - 1].boottime_ns - r[0].boottime_ns >= span_ns)
+		return got;
+	return fail(-ENOSPC, "%zu records span only %lld ns", got,
+		    (long long)(r[got - 1].boottime_ns - r[0].boottime_ns));
+}
+
+ssize_t meter_drain(int fd)
+{
+	struct meterlink_reading r[32];
+	ssize_t total = 0, k;
+
+	while ((k = meter_read(fd, r, 32, 0)) > 0)
+		total += k;
+	return k < 0 ? k : total;
+}
+
+int rec_check(const struct meterlink_reading *r, unsigned int nr_phases)
+{
+	unsigned int i;
+
+	if (r->version != METERLINK_READING_VERSION || r->size != REC_SIZE)
+		return fail(-EPROTO, "seq %llu: version %u size %u, want %u %zu",
+			    (unsigned long long)r->seq, r->version, r->size,
+			    METERLINK_READING_VERSION, REC_SIZE);
+	if (r->nr_phases != nr_phases)
+		return fail(-EPROTO, "seq %llu: nr_phases %u, want %u",
+			    (unsigned long long)r->seq, r->nr_phases, nr_phases);
+	if (r->flags & ~METERLINK_F_ALL)
+		return fail(-EPROTO, "seq %llu: unknown flags %#x",
+			    (unsigned long long)r->seq, r->flags);
+	if (r->reserved[0] || r->reserved[1])
+		return fail(-EPROTO, "seq %llu: reserved not zero", (unsigned long long)r->seq);
+	for (i = 0; i < METERLINK_MAX_PHASES; i++)
+		if (r->phase[i].reserved[0] || r->phase[i].reserved[1])
+			return fail(-EPROTO, "seq %llu: phase %u reserved not zero",
+				    (unsigned long long)r->seq, i);
+	return 0;
+}
+
+const char *rec_flags(uint32_t flags)
+{
+	static const char *const names[] = {
+		"IRQ", "SPI_ERROR", "CORRECTED", "MISSED", "IRQ_FAULT", "INVALID",
+	};
+	static char buf[96];
+	unsigned int i;
+
+	buf[0] = 0;
+	for (i = 0; i < 32; i++) {
+		if (!(flags & (1U << i)))
+			continue;
+		if (buf[0])
+			strcat(buf, "|");
+		if (i < sizeof(names) / sizeof(names[0]))
+			strcat(buf, names[i]);
+		else
+			snprintf(buf + strlen(buf), sizeof(buf) - strlen(buf), "bit%u", i);
+	}
+	return buf[0] ? buf : "0";
+}
+
+/* ---- values ---- */
+
+bool within(double expected, double seen, double lsb)
+{
+	return fabs(seen - expected) <= 2 * lsb + 0.001 * fabs(expected);
+}
+
+static double angle_rad(const struct sim_phase *p)
+{
+	return p->angle_mdeg / 1000.0 * M_PI / 180.0;
+}
+
+double model_active_mw(const struct sim_phase *p)
+{
+	return (double)p->voltage_uv * p->current_ua * cos(angle_rad(p)) / 1e9;
+}
+
+double model_reactive_mvar(const struct sim_phase *p)
+{
+	return (double)p->voltage_uv * p->current_ua * sin(angle_rad(p)) / 1e9;
+}
+
+double model_apparent_mva(const struct sim_phase *p)
+{
+	return (double)p->voltage_uv * p->current_ua / 1e9;
+}
+
+double model_pf(const struct sim_phase *p)
+{
+	return cos(angle_rad(p)) * 1e6;
+}
+
+double model_energy_uwh(const struct sim_phase *p, int64_t t_ns)
+{
+	/* mW * s = mJ, and 1 uWh = 3.6 mJ */
+	return model_active_mw(p) * (t_ns / 1e9) / 3.6;
+}
+
+/* ---- kernel log ---- */
+
+static unsigned long read_taint(void)
+{
+	char buf[32];
+
+	if (read_str("/proc/sys/kernel/tainted", buf, sizeof(buf)) < 0)
+		return 0;
+	return strtoul(buf, NULL, 10);
+}
+
+int kmsg_begin(struct kmsg *k)
+{
+	memset(k, 0, sizeof(*k));
+	k->taint = read_taint();
+	k->fd = open("/dev/kmsg", O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+	if (k->fd < 0)
+		return fail(-errno, "open /dev/kmsg: %s", strerror(errno));
+	if (lseek(k->fd, 0, SEEK_END) < 0)
+		return fail(-errno, "seek /dev/kmsg: %s", strerror(errno));
+	return 0;
+}
+
+static void kmsg_update(struct kmsg *k)
+{
+	char rec[8192];
+
+	for (;;) {
+		ssize_t n = read(k->fd, rec, sizeof(rec) - 1);
+		char *msg, *end;
+		size_t len;
+
+		if (n < 0 && errno == EPIPE)
+			continue;	/* overwritten records: go on */
+		if (n <= 0)
+			break;
+		rec[n] = 0;
+		msg = strchr(rec, ';');
+		msg = msg ? msg + 1 : rec;
+		end = strchr(msg, '\n');
+		len = end ? (size_t)(end - msg) : strlen(msg);
+		if (k->len + len + 2 > k->cap) {
+			size_t cap = (k->cap + len + 2) * 2;
+			char *b = realloc(k->buf, cap);
+
+			if (!b)
+				break;
+			k->buf = b;
+			k->cap = cap;
+		}
+		memcpy(k->buf + k->len, msg, len);
+		k->len += len;
+		k->buf[k->len++] = '\n';
+		k->buf[k->len] = 0;
+	}
+}
+
+static const char *kmsg_line(const struct kmsg *k, const char *a, const char *b)
+{
+	static char line[512];
+	const char *p = k->buf, *e;
+
+	while (p && p < k->buf + k->len) {
+		e = strchr(p, '\n');
+		snprintf(line, sizeof(line), "%.*s", (int)(e - p), p);
+		if (strstr(line, a) && (!b || strstr(line, b)))
+			return line;
+		p = e + 1;
+	}
+	return NULL;
+}
+
+const char *kmsg_find(struct kmsg *k, const char *a, const char *b, int timeout_ms)
+{
+	int64_t end = now_ns(CLOCK_MONOTONIC) + timeout_ms * NSEC_PER_MSEC;
+	const char *l;
+
+	for (;;) {
+		kmsg_update(k);
+		l = kmsg_line(k, a, b);
+		if (l || now_ns(CLOCK_MONOTONIC) > end)
+			return l;
+		sleep_ms(50);
+	}
+}
+
+const char *kmsg_problem(struct kmsg *k)
+{
+	static const char *const bad[] = {
+		"WARNING:", "BUG:", "Oops", "general protection fault", "Call Trace",
+		"KASAN", "UBSAN", "refcount_t", "list_add corruption", "list_del corruption",
+		"possible circular locking", "possible recursive locking",
+		"inconsistent lock state", "suspicious RCU usage", "soft lockup",
+		"hard LOCKUP", "blocked for more than", "self-detected stall",
+	};
+	/* M (machine check), B (bad page), D (died), W (warning), L (soft lockup) */
+	const unsigned long taint_bad = 1UL << 4 | 1UL << 5 | 1UL << 7 | 1UL << 9 | 1UL << 14;
+	static char msg[600];
+	unsigned long taint;
+	const char *l;
+	size_t i;
+
+	kmsg_update(k);
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		l = kmsg_line(k, bad[i], NULL);
+		if (l)
+			return l;
+	}
+	taint = read_taint();
+	if ((taint & ~k->taint) & taint_bad) {
+		snprintf(msg, sizeof(msg), "kernel taint went from %#lx to %#lx", k->taint, taint);
+		return msg;
+	}
+	return NULL;
+}
+
+void kmsg_end(struct kmsg *k)
+{
+	if (k->fd > 0)
+		close(k->fd);
+	free(k->buf);
+	memset(k, 0, sizeof(*k));
+}
+
+/* ---- modules ---- */
+
+bool mod_loaded(const char *name)
+{
+	char path[128];
+	struct stat st;
+
+	snprintf(path, sizeof(path), "/sys/module/%s/initstate", name);
+	return !stat(path, &st);
+}
+
+int mod_load(const char *path)
+{
+	int fd, ret = 0;
+
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return fail(-errno, "open %s: %s", path, strerror(errno));
+	if (syscall(SYS_finit_module, fd, "", 0))
+		ret = fail(-errno, "finit_module %s: %s", path, strerror(errno));
+	close(fd);
+	return ret;
+}
+
+int mod_unload(const char *name, int timeout_ms)
+{
+	int64_t end = now_ns(CLOCK_MONOTONIC) + timeout_ms * NSEC_PER_MSEC;
+
+	for (;;) {
+		if (!syscall(SYS_delete_module, name, O_NONBLOCK))
+			return 0;
+		if ((errno != EAGAIN && errno != EWOULDBLOCK && errno != EBUSY) ||
+		    now_ns(CLOCK_MONOTONIC) > end)
+			return fail(-errno, "delete_module %s: %s", name, strerror(errno));
+		sleep_ms(20);
+	}
+}
+
+/* ---- children ---- */
+
+int wait_child(pid_t pid, int *status, int timeout_ms)
+{
+	int64_t end = now_ns(CLOCK_MONOTONIC) + timeout_ms * NSEC_PER_MSEC;
+
+	for (;;) {
+		pid_t r = waitpid(pid, status, WNOHANG);
+
+		if (r == pid)
+			return 0;
+		if (r < 0)
+			return fail(-errno, "waitpid %d: %s", pid, strerror(errno));
+		if (now_ns(CLOCK_MONOTONIC) > end)
+			return fail(-ETIMEDOUT, "child %d still running after %d ms", pid,
+				    timeout_ms);
+		sleep_ms(10);
+	}
+}
+
+char proc_state(pid_t pid)
+{
+	char path[64], buf[512], *p;
+
+	snprintf(path, sizeof(path), "/proc/%d/stat", pid);
+	if (read_str(path, buf, sizeof(buf)) < 0)
+		return 0;
+	p = strrchr(buf, ')');
+	return p && p[1] == ' ' ? p[2] : 0;
+}

@@ -1,0 +1,174 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Helpers shared by the meterlink selftests: the simulator's debugfs control
+ * interface (Documentation/simulator.rst), finding /dev/meterN for a chip
+ * select, sysfs attributes, reading records, the kernel log and modules.
+ *
+ * Every function returns 0 (or a count) on success and a negative errno on
+ * failure; on failure sim_err holds a human readable reason for TH_LOG().
+ * None of them uses the harness' ASSERT macros, so they are safe to call in
+ * forked children too.
+ */
+#ifndef METERLINK_SELFTEST_SIM_H
+#define METERLINK_SELFTEST_SIM_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <time.h>
+#include <sys/types.h>
+#include <linux/meterlink.h>
+
+#define SIM_DIR		"/sys/kernel/debug/meterlink_sim"
+#define METER_CLASS	"/sys/class/meter"
+#define REC_SIZE	sizeof(struct meterlink_reading)
+#define NSEC_PER_MSEC	1000000LL
+#define NSEC_PER_SEC	1000000000LL
+
+extern __thread char sim_err[512];
+
+/* ---- simulator (debugfs) ---- */
+
+/* One line of cs<N>/model. */
+struct sim_phase {
+	uint32_t voltage_uv;
+	uint32_t current_ua;
+	uint32_t angle_mdeg;	/* 0..359999, 90..270 degrees is export */
+	uint32_t freq_mhz;
+};
+
+#define ANGLE_PF09	25842U		/* acos(0.9) in millidegrees */
+#define ANGLE_EXPORT	180000U
+
+/* 0 if SIM_DIR exists (debugfs mounted and meterlink_sim loaded). */
+int sim_present(void);
+int sim_bus_num(void);
+/* "<chip> <cs> [irq] [as=<emu>]"; @as may be NULL */
+int sim_new_device(const char *chip, int cs, bool irq, const char *as);
+int sim_delete_device(int cs);
+/* Writes one model line per phase (one write() each). */
+int sim_set_model(int cs, const struct sim_phase *ph, int nr);
+/* Writes "<fmt...>" to cs<N>/fault, e.g. sim_fault(0, "spi_error %d", 3). */
+int sim_fault(int cs, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* A counter of cs<N>/stats ("messages", "injected_errors", ...). */
+int sim_stat(int cs, const char *name, uint64_t *val);
+
+/* ---- the meter device of a chip select ---- */
+
+struct meter {
+	int bus;
+	int cs;
+	char name[32];		/* "meter0" */
+	char dev[64];		/* "/dev/meter0" */
+	char sysfs[96];		/* "/sys/class/meter/meter0" */
+};
+
+/*
+ * Removes any device left at @cs by an earlier (crashed) test, creates a new
+ * one ("<chip> <cs> [irq]") and waits up to 2 s for /sys/class/meter/meterN
+ * and /dev/meterN.
+ */
+int meter_create(struct meter *m, const char *chip, int cs, bool irq);
+/* delete_device; -ENODEV when already gone. Waits for the class entry to go. */
+int meter_destroy(struct meter *m);
+/* Name ("meterN") of the class device whose parent is spi<bus>.<cs>. */
+int meter_find(int bus, int cs, char *name, size_t len);
+/* Polls meter_find() up to @timeout_ms (found: 0, else -ENOENT). */
+int meter_wait_present(int bus, int cs, char *name, size_t len, int timeout_ms);
+/* Polls until no class device for spi<bus>.<cs> exists. */
+int meter_wait_absent(int bus, int cs, int timeout_ms);
+int meter_open(const struct meter *m, int flags);
+int meter_attr(const struct meter *m, const char *attr, char *buf, size_t len);
+int meter_attr_u64(const struct meter *m, const char *attr, uint64_t *val);
+
+/* ---- ioctl shortcuts (return 0 or -errno) ---- */
+
+int meter_info(int fd, struct meterlink_info *info);
+int meter_stats(int fd, struct meterlink_stats *st);
+int meter_set_period(int fd, uint64_t period_ns);
+int meter_set_mode(int fd, uint32_t mode);
+
+/* ---- records ---- */
+
+/*
+ * Reads up to @max records, waiting at most @timeout_ms for the first one.
+ * Returns the number of records (>= 1), 0 on timeout, or -errno. A byte count
+ * that is not a whole number of records is an error (-EPROTO).
+ */
+ssize_t meter_read(int fd, struct meterlink_reading *r, size_t max, int timeout_ms);
+/* Reads until exactly @n records are collected or @timeout_ms elapsed. */
+ssize_t meter_collect(int fd, struct meterlink_reading *r, size_t n, int timeout_ms);
+/*
+ * Reads records into @r (at most @max) until the last one is @span_ns (by
+ * boottime_ns) after the first, or @timeout_ms elapsed (-ETIMEDOUT).
+ */
+ssize_t meter_collect_span(int fd, struct meterlink_reading *r, size_t max,
+			   int64_t span_ns, int timeout_ms);
+/* Discards every record available right now; returns how many. */
+ssize_t meter_drain(int fd);
+/*
+ * Version, size, nr_phases, reserved fields and unknown flag bits of a record.
+ * Returns 0 if sane, else -EPROTO with the reason in sim_err.
+ */
+int rec_check(const struct meterlink_reading *r, unsigned int nr_phases);
+/* "IRQ|SPI_ERROR|..." */
+const char *rec_flags(uint32_t flags);
+
+/* ---- values ---- */
+
+/* Resolution of one chip, in the record's units, for tolerances. */
+struct chip_res {
+	double voltage_uv, current_ua, power_mw, pf, freq_mhz, energy_uwh;
+};
+
+extern const struct chip_res res_ade7953, res_atm90e32;
+
+/* |seen - expected| <= 2 * lsb + 0.1 % of |expected| */
+bool within(double expected, double seen, double lsb);
+/* expected values of a model phase */
+double model_active_mw(const struct sim_phase *p);
+double model_reactive_mvar(const struct sim_phase *p);
+double model_apparent_mva(const struct sim_phase *p);
+double model_pf(const struct sim_phase *p);	/* millionths */
+/* energy of a model phase over @t_ns, in uWh (import > 0, export < 0) */
+double model_energy_uwh(const struct sim_phase *p, int64_t t_ns);
+
+/* ---- misc ---- */
+
+int64_t now_ns(clockid_t clk);
+void sleep_ms(int ms);
+
+/*
+ * Kernel log watcher: kmsg_begin() remembers the end of the log and the taint
+ * mask; kmsg_find() looks for a new line containing both strings (@b may be
+ * NULL), reading new records for up to @timeout_ms; kmsg_problem() returns a
+ * new WARNING/BUG/Oops/... line or NULL, also checking new taint bits.
+ */
+struct kmsg {
+	int fd;
+	unsigned long taint;
+	char *buf;
+	size_t len, cap;
+};
+
+int kmsg_begin(struct kmsg *k);
+const char *kmsg_find(struct kmsg *k, const char *a, const char *b, int timeout_ms);
+const char *kmsg_problem(struct kmsg *k);
+void kmsg_end(struct kmsg *k);
+
+/* ---- modules ---- */
+
+bool mod_loaded(const char *name);
+/* finit_module(); -EEXIST when already loaded */
+int mod_load(const char *path);
+/* delete_module(O_NONBLOCK), retried while busy for up to @timeout_ms */
+int mod_unload(const char *name, int timeout_ms);
+
+/* ---- children ---- */
+
+/* waitpid() with a timeout; returns 0 and the status, or -ETIMEDOUT. */
+int wait_child(pid_t pid, int *status, int timeout_ms);
+/* The state letter of /proc/<pid>/stat ('S' sleeping, 'R', ...), or 0. */
+char proc_state(pid_t pid);
+
+#endif /* METERLINK_SELFTEST_SIM_H */
