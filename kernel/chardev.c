@@ -10,6 +10,8 @@
 #include <linux/compat.h>
 #include <linux/fs.h>
 #include <linux/idr.h>
+#include <linux/log2.h>
+#include <linux/module.h>
 #include <linux/poll.h>
 #include <linux/slab.h>
 #include <linux/uaccess.h>
@@ -18,7 +20,6 @@
 #include "meter.h"
 
 #define METER_MINORS		256
-#define METER_RING_RECORDS	1024
 #define METER_READ_BATCH	16
 
 struct meter_file {
@@ -28,6 +29,11 @@ struct meter_file {
 	u64 lost;		/* records overwritten before we read them */
 	struct meterlink_reading buf[METER_READ_BATCH];
 };
+
+static unsigned int ring_records = 1024;
+module_param(ring_records, uint, 0444);
+MODULE_PARM_DESC(ring_records,
+		 "records each meter's ring holds (power of two, 16..65536, default 1024)");
 
 static dev_t meter_devt;
 static struct class meter_class = {
@@ -297,7 +303,7 @@ int meter_chardev_add(struct meter_dev *m, struct device *parent)
 	m->classdev.devt = MKDEV(MAJOR(meter_devt), m->id);
 	ret = dev_set_name(&m->classdev, "meter%d", m->id);
 	if (!ret)
-		ret = meter_ring_init(&m->ring, METER_RING_RECORDS);
+		ret = meter_ring_init(&m->ring, ring_records);
 	if (ret)
 		return ret;
 	cdev_init(&m->cdev, &meter_fops);
@@ -320,6 +326,12 @@ int meter_chardev_init(void)
 {
 	int ret;
 
+	if (!is_power_of_2(ring_records) || ring_records < 16 ||
+	    ring_records > 65536) {
+		pr_err("meterlink: ring_records=%u is not a power of two in 16..65536\n",
+		       ring_records);
+		return -EINVAL;
+	}
 	ret = alloc_chrdev_region(&meter_devt, 0, METER_MINORS, "meter");
 	if (ret)
 		return ret;

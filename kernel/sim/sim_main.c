@@ -596,11 +596,11 @@ static void __exit sim_exit(void)
 	struct irq_domain *domain = sim->domain;
 	unsigned int cs;
 
-	debugfs_remove(sim->dir);
 	for (cs = 0; cs < SIM_NUM_CS; cs++) {
 		cancel_work_sync(&sim->slot[cs].remove_work);
 		sim_delete(cs);
 	}
+	debugfs_remove(sim->dir);
 	spi_unregister_controller(ctlr);	/* frees sim */
 	irq_domain_remove(domain);
 	platform_device_unregister(sim_pdev);

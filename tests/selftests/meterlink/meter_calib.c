@@ -50,7 +50,7 @@ FIXTURE_TEARDOWN(calib)
 	if (self->rw >= 0)
 		close(self->rw);
 	ret = meter_destroy(&self->m);
-	EXPECT_TRUE(ret == 0 || ret == -ENODEV) TH_LOG("%s", sim_err);
+	TEARDOWN_CHECK(ret == 0 || ret == -ENODEV, "%s", sim_err);
 }
 
 static struct meterlink_calibration good(void)

@@ -44,7 +44,7 @@ FIXTURE_TEARDOWN(chardev)
 	if (self->ctl >= 0)
 		close(self->ctl);
 	ret = meter_destroy(&self->m);
-	EXPECT_TRUE(ret == 0 || ret == -ENODEV) TH_LOG("%s", sim_err);
+	TEARDOWN_CHECK(ret == 0 || ret == -ENODEV, "%s", sim_err);
 }
 
 /*

@@ -72,7 +72,7 @@ FIXTURE_TEARDOWN(faults)
 	if (self->fd >= 0)
 		close(self->fd);
 	ret = meter_destroy(&self->m);
-	EXPECT_TRUE(ret == 0 || ret == -ENODEV) TH_LOG("%s", sim_err);
+	TEARDOWN_CHECK(ret == 0 || ret == -ENODEV, "%s", sim_err);
 	free(self->r);
 }
 
@@ -314,7 +314,7 @@ FIXTURE_TEARDOWN(irqfault)
 	if (self->fd >= 0)
 		close(self->fd);
 	ret = meter_destroy(&self->m);
-	EXPECT_TRUE(ret == 0 || ret == -ENODEV) TH_LOG("%s", sim_err);
+	TEARDOWN_CHECK(ret == 0 || ret == -ENODEV, "%s", sim_err);
 }
 
 /* how long userspace gets starved: the worst wake-up delay of 10 ms sleeps */

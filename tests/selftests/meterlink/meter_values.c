@@ -88,7 +88,7 @@ FIXTURE_TEARDOWN(values)
 	if (self->fd >= 0)
 		close(self->fd);
 	ret = meter_destroy(&self->m);
-	EXPECT_TRUE(ret == 0 || ret == -ENODEV) TH_LOG("%s", sim_err);
+	TEARDOWN_CHECK(ret == 0 || ret == -ENODEV, "%s", sim_err);
 	free(self->r);
 }
 

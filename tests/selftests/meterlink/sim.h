@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * Helpers shared by the meterlink selftests: the simulator's debugfs control
- * interface (Documentation/simulator.rst), finding /dev/meterN for a chip
- * select, sysfs attributes, reading records, the kernel log and modules.
+ * Helpers shared by the meterlink selftests. sim.c: the simulator's debugfs
+ * control interface (Documentation/simulator.rst), finding /dev/meterN for a
+ * chip select, sysfs attributes, ioctls, reading records. util.c: expected
+ * values, time, the kernel log, modules, child processes.
  *
  * Every function returns 0 (or a count) on success and a negative errno on
  * failure; on failure sim_err holds a human readable reason for TH_LOG().
@@ -26,6 +27,21 @@
 #define NSEC_PER_SEC	1000000000LL
 
 extern __thread char sim_err[512];
+
+/* Reads a small file, trailing newlines and blanks removed; length or -errno. */
+ssize_t sim_read_file(const char *path, char *buf, size_t len);
+
+/*
+ * A check for FIXTURE_TEARDOWN(): after a failed ASSERT in the test, the
+ * harness leaves its handler trigger set, so "EXPECT_*() TH_LOG()" in the
+ * teardown would log even when the check passes. This only logs on failure.
+ */
+#define TEARDOWN_CHECK(cond, fmt, ...) do {				\
+	if (!(cond)) {							\
+		TH_LOG("teardown: %s: " fmt, #cond, ##__VA_ARGS__);	\
+		_metadata->passed = 0;					\
+	}								\
+} while (0)
 
 /* ---- simulator (debugfs) ---- */
 

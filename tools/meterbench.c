@@ -1,0 +1,242 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * meterbench: speed of the meterlink data path, run inside the test guest
+ * with meterlink_sim loaded (make bench).
+ *
+ * 1. Read path: records per second read from /dev/meterN in batches, as a
+ *    ratio of reading the same number of bytes from /dev/zero with the same
+ *    buffer size in the same run.
+ * 2. Acquisition: CPU time per record (system + irq + softirq time from
+ *    /proc/stat while a simulated chip samples, minus the same window with
+ *    no chip), also as a share of the sampling period.
+ * Figures only: nothing here asserts a timing.
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <linux/meterlink.h>
+
+#define SIM "/sys/kernel/debug/meterlink_sim"
+#define CS 3
+
+static void die(const char *what)
+{
+	fprintf(stderr, "meterbench: %s: %s\n", what, strerror(errno));
+	exit(1);
+}
+
+static double now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+static void put(const char *path, const char *s)
+{
+	int fd = open(path, O_WRONLY);
+
+	if (fd < 0 || write(fd, s, strlen(s)) != (ssize_t)strlen(s))
+		die(path);
+	close(fd);
+}
+
+/* /dev/meterN of the simulated chip at CS */
+static int open_meter(int flags)
+{
+	char want[64], path[300], link[300];
+	struct dirent *d;
+	int bus, tries;
+	FILE *f;
+
+	f = fopen(SIM "/bus_num", "r");
+	if (!f || fscanf(f, "%d", &bus) != 1)
+		die(SIM "/bus_num (is meterlink_sim loaded?)");
+	fclose(f);
+	snprintf(want, sizeof(want), "spi%d.%d", bus, CS);
+	for (tries = 0; tries < 200; tries++) {
+		DIR *dir = opendir("/sys/class/meter");
+
+		while (dir && (d = readdir(dir))) {
+			ssize_t n;
+
+			snprintf(path, sizeof(path), "/sys/class/meter/%s/device",
+				 d->d_name);
+			n = readlink(path, link, sizeof(link) - 1);
+			if (n < 0)
+				continue;
+			link[n] = 0;
+			if (strcmp(strrchr(link, '/') + 1, want))
+				continue;
+			snprintf(path, sizeof(path), "/dev/%s", d->d_name);
+			closedir(dir);
+			for (; tries < 200; tries++) {
+				int fd = open(path, flags);
+
+				if (fd >= 0)
+					return fd;
+				usleep(10000);
+			}
+			die(path);
+		}
+		if (dir)
+			closedir(dir);
+		usleep(10000);
+	}
+	errno = ENODEV;
+	die("no meter appeared for the simulated chip");
+	return -1;
+}
+
+static uint64_t samples(int fd)
+{
+	struct meterlink_stats st;
+
+	if (ioctl(fd, METER_IOC_GET_STATS, &st))
+		die("METER_IOC_GET_STATS");
+	return st.samples;
+}
+
+/* system + irq + softirq jiffies over all CPUs */
+static long long busy_ticks(void)
+{
+	long long v[8] = { 0 };
+	FILE *f = fopen("/proc/stat", "r");
+
+	if (!f || fscanf(f, "cpu %lld %lld %lld %lld %lld %lld %lld %lld", &v[0],
+			 &v[1], &v[2], &v[3], &v[4], &v[5], &v[6], &v[7]) != 8)
+		die("/proc/stat");
+	fclose(f);
+	return v[2] + v[5] + v[6];
+}
+
+static void bench_read(int rounds, int batch)
+{
+	size_t bufsz = (size_t)batch * sizeof(struct meterlink_reading);
+	char *buf = malloc(bufsz);
+	double t_meter = 0, t_zero, t0;
+	long long bytes = 0, left;
+	uint64_t p = 1000000;
+	int r, fd, zfd;
+
+	if (!buf)
+		die("malloc");
+	fd = open_meter(O_RDWR);
+	if (ioctl(fd, METER_IOC_SET_PERIOD, &p))
+		die("METER_IOC_SET_PERIOD");
+	close(fd);
+	for (r = 0; r < rounds; r++) {
+		uint64_t start;
+		long long got = 0;
+
+		fd = open_meter(O_RDONLY | O_NONBLOCK);
+		start = samples(fd);
+		while (samples(fd) - start < 1000)
+			usleep(50000);
+		t0 = now();
+		for (;;) {
+			ssize_t n = read(fd, buf, bufsz);
+
+			if (n < 0 && errno == EAGAIN)
+				break;
+			if (n <= 0)
+				die("read /dev/meter");
+			got += n;
+			if (got >= 1000LL * (long long)sizeof(struct meterlink_reading))
+				break;
+		}
+		t_meter += now() - t0;
+		bytes += got;
+		close(fd);
+	}
+	zfd = open("/dev/zero", O_RDONLY);
+	if (zfd < 0)
+		die("/dev/zero");
+	t0 = now();
+	for (left = bytes; left > 0; left -= bufsz)
+		if (read(zfd, buf, left < (long long)bufsz ? (size_t)left : bufsz) <= 0)
+			die("read /dev/zero");
+	t_zero = now() - t0;
+	close(zfd);
+	printf("read: %lld records in batches of %d: %.0f records/s (%.1f MB/s)\n",
+	       bytes / (long long)sizeof(struct meterlink_reading), batch,
+	       bytes / sizeof(struct meterlink_reading) / t_meter,
+	       bytes / t_meter / 1e6);
+	printf("read: /dev/zero, same bytes and buffer: %.1f MB/s\n",
+	       bytes / t_zero / 1e6);
+	printf("read: ratio meter/zero = %.3f\n", t_zero / t_meter);
+	free(buf);
+}
+
+static double cpu_window(int fd, double secs, uint64_t *nrec)
+{
+	long long b0 = busy_ticks(), b1;
+	uint64_t s0 = fd >= 0 ? samples(fd) : 0;
+
+	usleep((useconds_t)(secs * 1e6));
+	b1 = busy_ticks();
+	if (nrec)
+		*nrec = samples(fd) - s0;
+	return (b1 - b0) / (double)sysconf(_SC_CLK_TCK);
+}
+
+static void bench_acquisition(const char *create, uint64_t period_ns,
+			      double secs)
+{
+	double busy, idle, per;
+	uint64_t n;
+	char cs[8];
+	int fd;
+
+	idle = cpu_window(-1, secs, NULL);
+	put(SIM "/new_device", create);
+	fd = open_meter(O_RDWR);
+	if (ioctl(fd, METER_IOC_SET_PERIOD, &period_ns))
+		die("METER_IOC_SET_PERIOD");
+	usleep(200000);
+	busy = cpu_window(fd, secs, &n);
+	close(fd);
+	snprintf(cs, sizeof(cs), "%d", CS);
+	put(SIM "/delete_device", cs);
+	if (!n) {
+		fprintf(stderr, "meterbench: no records produced\n");
+		exit(1);
+	}
+	per = (busy - idle) / n;
+	if (per < 0)
+		per = 0;
+	printf("acquisition (%s, period %.0f ms): %" PRIu64 " records, cpu %.1f us per record = %.3f of the period\n",
+	       create, period_ns / 1e6, n, per * 1e6, per / (period_ns / 1e9));
+}
+
+int main(int argc, char **argv)
+{
+	int rounds = argc > 1 ? atoi(argv[1]) : 5;
+	char cs[32];
+
+	if (rounds <= 0) {
+		fprintf(stderr, "usage: meterbench [ROUNDS]\n");
+		return 2;
+	}
+	snprintf(cs, sizeof(cs), "ade7953 %d", CS);
+	put(SIM "/new_device", cs);
+	bench_read(rounds, 64);
+	bench_read(rounds, 1);
+	snprintf(cs, sizeof(cs), "%d", CS);
+	put(SIM "/delete_device", cs);
+
+	bench_acquisition("ade7953 3", 1000000, 4);
+	bench_acquisition("atm90e32 3", 1000000, 4);
+	bench_acquisition("ade7953 3 irq", 10000000, 4);
+	return 0;
+}
