@@ -5,7 +5,8 @@
  * Polling mode: an hrtimer on CLOCK_REALTIME fires on multiples of the
  * period, notes the boundary it was set for, and queues the SPI work; a
  * boundary that passes while the previous sample is still being read is
- * counted as missed, and the next record says so.
+ * counted as missed, and the next record says so (the work sees the
+ * distance to the boundary it sampled last).
  *
  * Interrupt mode: the hard-IRQ top half takes the timestamps, the threaded
  * half acknowledges the chip and reads the sample. The same hrtimer then
@@ -22,24 +23,33 @@
 #define METER_STORM_LIMIT	32	/* consecutive IRQs without data */
 #define METER_WATCHDOG_PERIODS	4
 
+/*
+ * CLOCK_REALTIME and CLOCK_BOOTTIME of one instant: both from a single
+ * monotonic reading, so a stall between two clock reads cannot skew them.
+ */
+static void meter_clocks(s64 *rt, s64 *bt)
+{
+	ktime_t mono = ktime_get();
+
+	*rt = ktime_to_ns(ktime_mono_to_real(mono));
+	*bt = ktime_to_ns(ktime_mono_to_any(mono, TK_OFFS_BOOT));
+}
+
 static enum hrtimer_restart meter_timer_fn(struct hrtimer *t)
 {
 	struct meter_dev *m = container_of(t, struct meter_dev, timer);
 	s64 due = ktime_to_ns(hrtimer_get_expires(t));
-	bool fallback = false;
-	u64 overruns;
+	bool fallback = false, poll;
 
 	spin_lock(&m->acq_lock);
-	if (m->mode == METERLINK_MODE_POLL) {
-		s64 rt = ktime_get_real_ns();
-		s64 bt = ktime_get_boottime_ns();
+	poll = m->mode == METERLINK_MODE_POLL;
+	if (poll) {
+		s64 rt, bt;
 
+		meter_clocks(&rt, &bt);
 		m->due_rt = due;
 		m->due_bt = bt - (rt - due);
-		if (!queue_work(system_highpri_wq, &m->work)) {
-			m->missed = true;
-			meter_count(m, METER_CNT_MISSED_PERIODS);
-		}
+		queue_work(system_highpri_wq, &m->work);
 	} else {
 		fallback = !m->irq_seen;
 		m->irq_seen = false;
@@ -50,13 +60,7 @@ static enum hrtimer_restart meter_timer_fn(struct hrtimer *t)
 		queue_work(system_highpri_wq, &m->fallback_work);
 		return HRTIMER_NORESTART;
 	}
-	overruns = hrtimer_forward_now(t, ns_to_ktime(m->timer_period));
-	if (overruns > 1 && m->mode == METERLINK_MODE_POLL) {
-		spin_lock(&m->acq_lock);
-		m->missed = true;
-		spin_unlock(&m->acq_lock);
-		atomic64_add(overruns - 1, &m->cnt[METER_CNT_MISSED_PERIODS]);
-	}
+	hrtimer_forward_now(t, ns_to_ktime(m->timer_period));
 	return HRTIMER_RESTART;
 }
 
@@ -82,6 +86,21 @@ static void meter_work_fn(struct work_struct *w)
 	spin_lock_irq(&m->acq_lock);
 	rt = m->due_rt;
 	bt = m->due_bt;
+	/*
+	 * The timer may have moved on while this work was being queued or
+	 * was starting: the newest boundary is the one to sample, once, and
+	 * the boundaries that passed unsampled are missed periods.
+	 */
+	if (rt == m->last_rt) {
+		spin_unlock_irq(&m->acq_lock);
+		return;
+	}
+	if (m->last_rt && rt - m->last_rt > (s64)m->period_ns) {
+		m->missed = true;
+		atomic64_add(div64_s64(rt - m->last_rt, m->period_ns) - 1,
+			     &m->cnt[METER_CNT_MISSED_PERIODS]);
+	}
+	m->last_rt = rt;
 	flags = take_pending_flags(m);
 	spin_unlock_irq(&m->acq_lock);
 
@@ -94,8 +113,11 @@ static irqreturn_t meter_irq_top(int irq, void *data)
 {
 	struct meter_dev *m = data;
 
-	WRITE_ONCE(m->irq_rt, ktime_get_real_ns());
-	WRITE_ONCE(m->irq_bt, ktime_get_boottime_ns());
+	s64 rt, bt;
+
+	meter_clocks(&rt, &bt);
+	WRITE_ONCE(m->irq_rt, rt);
+	WRITE_ONCE(m->irq_bt, bt);
 	return IRQ_WAKE_THREAD;
 }
 
@@ -195,6 +217,7 @@ static int meter_go(struct meter_dev *m, u32 mode, u64 period)
 	}
 	spin_lock_irq(&m->acq_lock);
 	m->mode = mode;
+	m->last_rt = 0;
 	m->irq_seen = true;	/* the watchdog's first look is a grace */
 	m->irq_enabled = mode == METERLINK_MODE_IRQ;
 	spin_unlock_irq(&m->acq_lock);
@@ -211,14 +234,24 @@ static void meter_fallback_fn(struct work_struct *w)
 
 	mutex_lock(&m->lock);
 	if (!m->dead && m->mode == METERLINK_MODE_IRQ) {
+		bool storm;
+
+		spin_lock_irq(&m->acq_lock);
+		storm = !m->irq_enabled;	/* the IRQ thread turned it off */
+		spin_unlock_irq(&m->acq_lock);
 		meter_quiesce(m);
 		meter_count(m, METER_CNT_IRQ_FAULTS);
 		spin_lock_irq(&m->acq_lock);
 		m->fault_pending = true;
+		if (!storm) {	/* the watchdog saw these periods pass empty */
+			m->missed = true;
+			atomic64_add(METER_WATCHDOG_PERIODS,
+				     &m->cnt[METER_CNT_MISSED_PERIODS]);
+		}
 		spin_unlock_irq(&m->acq_lock);
 		dev_warn(&m->spi->dev, "interrupt %d %s; falling back to polling\n",
-			 m->irq, meter_counter(m, METER_CNT_SPURIOUS_IRQS) ?
-			 "storms without data-ready" : "stopped coming");
+			 m->irq, storm ? "storms without data-ready" :
+			 "stopped coming");
 		meter_go(m, METERLINK_MODE_POLL, m->period_ns);
 	}
 	mutex_unlock(&m->lock);

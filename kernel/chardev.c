@@ -155,6 +155,11 @@ static int meter_get_info(struct meter_dev *m, void __user *arg)
 	return copy_to_user(arg, &info, sizeof(info)) ? -EFAULT : 0;
 }
 
+static bool ppm_ok(s32 ppm)
+{
+	return ppm >= -METERLINK_CALIB_MAX_PPM && ppm <= METERLINK_CALIB_MAX_PPM;
+}
+
 static int meter_check_calib(struct meter_dev *m,
 			     const struct meterlink_calibration *c)
 {
@@ -170,9 +175,8 @@ static int meter_check_calib(struct meter_dev *m,
 		if (i >= c->nr_phases &&
 		    (p->voltage_ppm || p->current_ppm || p->power_ppm))
 			return -EINVAL;
-		if (abs(p->voltage_ppm) > METERLINK_CALIB_MAX_PPM ||
-		    abs(p->current_ppm) > METERLINK_CALIB_MAX_PPM ||
-		    abs(p->power_ppm) > METERLINK_CALIB_MAX_PPM)
+		if (!ppm_ok(p->voltage_ppm) || !ppm_ok(p->current_ppm) ||
+		    !ppm_ok(p->power_ppm))
 			return -EINVAL;
 	}
 	return 0;

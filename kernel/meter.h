@@ -60,7 +60,8 @@ struct meter_dev {
 	struct work_struct fallback_work;
 	spinlock_t acq_lock;		/* the fields below, timer vs. work */
 	s64 due_rt, due_bt;
-	bool missed;
+	s64 last_rt;			/* boundary sampled last */
+	bool missed;			/* flag the next record */
 	bool irq_seen;
 	bool irq_enabled;		/* enable_irq() balance */
 	u64 timer_period;		/* poll period or IRQ watchdog */

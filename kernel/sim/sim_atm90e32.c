@@ -8,6 +8,14 @@
  * or written; configuration registers (0x00..0x6f) take writes only while
  * CfgRegAccEn holds 0x55AA; nothing is measured until MeterEn is 1; the
  * energy registers count 0.01 CF pulse at 3200 imp/kWh and clear on read.
+ *
+ * Status: EMMState0/1 follow the signal against the thresholds (over-current
+ * OIth, over-voltage OVth, sag SagTh, phase loss PhaseLossTh, FreqHiTh,
+ * FreqLoTh, power direction); EMMIntState0/1 latch the bits that rose and
+ * drive the IRQ output where EMMIntEn0/1 enable them; writing ones to
+ * EMMIntState clears those bits. Two assumptions, no public datasheet text
+ * being at hand: thresholds use the LSB of the quantity they bound (10 mV,
+ * 1 mA, 10 mHz), and EMMIntState clears by write rather than by read.
  */
 #include <linux/bits.h>
 #include <linux/math64.h>
@@ -16,6 +24,18 @@
 
 #define NREGS		0x100
 #define METEREN		0x00
+#define OVTH		0x06
+#define SAGTH		0x08
+#define PHASELOSSTH	0x09
+#define OITH		0x0b
+#define FREQLOTH	0x0c
+#define FREQHITH	0x0d
+#define EMMSTATE0	0x71
+#define EMMSTATE1	0x72
+#define EMMINTSTATE0	0x73
+#define EMMINTSTATE1	0x74
+#define EMMINTEN0	0x75
+#define EMMINTEN1	0x76
 #define PLCONSTH	0x31
 #define PLCONSTL	0x32
 #define MMODE0		0x33
@@ -41,6 +61,7 @@
 
 struct atm {
 	u16 reg[NREGS];
+	u16 state[2];		/* EMMState0/1 as last evaluated */
 	u16 last;
 	u64 pend[4][2];		/* phases A, B, C and total; forward, reverse */
 };
@@ -77,6 +98,52 @@ static u16 power(struct sim_chip *c, int phase, int kind, bool hi)
 	}
 	val = sim_div_round(uw, 320);
 	return hi ? (u32)val >> 16 : val & 0xffff;
+}
+
+static u16 rms(s64 x, s64 lsb)
+{
+	return min_t(s64, sim_div_round(x, lsb), 0xffff);
+}
+
+/* EMMState0/1 from the signal; rising bits latch into EMMIntState0/1 */
+static void atm_status(struct sim_chip *c)
+{
+	struct atm *d = c->priv;
+	struct sim_values v;
+	u16 s0 = 0, s1 = 0;
+	int p;
+
+	if (d->reg[METEREN] != 1)
+		return;
+	for (p = 0; p < 3; p++) {
+		u16 u, i;
+
+		sim_values(c, p, &v);
+		u = rms(v.v_uv, 10000);
+		i = rms(v.i_ua, 1000);
+		if (d->reg[OITH] && i > d->reg[OITH])
+			s0 |= BIT(15 - p);
+		if (d->reg[OVTH] && u > d->reg[OVTH])
+			s0 |= BIT(12 - p);
+		if (u < d->reg[SAGTH])
+			s1 |= BIT(14 - p);
+		if (u < d->reg[PHASELOSSTH])
+			s1 |= BIT(10 - p);
+		if (v.q_uw >= 0)
+			s1 |= BIT(6 - p);
+		if (v.p_uw >= 0)
+			s1 |= BIT(2 - p);
+	}
+	sim_values(c, 0, &v);
+	if (d->reg[FREQHITH] && rms(v.f_mhz, 10) > d->reg[FREQHITH])
+		s1 |= BIT(15);
+	if (rms(v.f_mhz, 10) < d->reg[FREQLOTH])
+		s1 |= BIT(11);
+	d->reg[EMMINTSTATE0] |= s0 & ~d->state[0];
+	d->reg[EMMINTSTATE1] |= s1 & ~d->state[1];
+	d->state[0] = s0;
+	d->state[1] = s1;
+	sim_irq_update(c);
 }
 
 static u16 atm_value(struct sim_chip *c, unsigned int a)
@@ -117,6 +184,9 @@ static u16 atm_value(struct sim_chip *c, unsigned int a)
 		return sim_div_round(v.f_mhz, 10);
 	case TEMP:
 		return 25;
+	case EMMSTATE0:
+	case EMMSTATE1:
+		return d->state[a - EMMSTATE0];
 	}
 	return d->reg[a];
 }
@@ -130,8 +200,14 @@ static void atm_write(struct sim_chip *c, unsigned int a, u16 val)
 			atm_reset(c);
 		return;
 	}
-	if (a == CFGREGACCEN) {
+	if (a == CFGREGACCEN || a == EMMINTEN0 || a == EMMINTEN1) {
 		d->reg[a] = val;
+		sim_irq_update(c);
+		return;
+	}
+	if (a == EMMINTSTATE0 || a == EMMINTSTATE1) {
+		d->reg[a] &= ~val;
+		sim_irq_update(c);
 		return;
 	}
 	if (a < 0x70 && d->reg[CFGREGACCEN] != 0x55aa)
@@ -152,6 +228,7 @@ static void atm_frame(struct sim_chip *c, const u8 *tx, u8 *rx,
 	a = (tx[0] << 8 | tx[1]) & 0x3ff;
 	if (a >= NREGS)
 		return;
+	atm_status(c);
 	if (tx[0] & 0x80) {
 		val = atm_value(c, a);
 		rx[2] = val >> 8;
@@ -177,7 +254,10 @@ static void atm_energy(struct sim_chip *c, unsigned int phase, bool export,
 
 static bool atm_irq_asserted(struct sim_chip *c)
 {
-	return false;
+	struct atm *d = c->priv;
+
+	return (d->reg[EMMINTSTATE0] & d->reg[EMMINTEN0]) ||
+	       (d->reg[EMMINTSTATE1] & d->reg[EMMINTEN1]);
 }
 
 static u64 atm_tick_ns(struct sim_chip *c)

@@ -6,7 +6,6 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <math.h>
 #include <poll.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -14,8 +13,6 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/stat.h>
-#include <sys/syscall.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include "sim.h"
@@ -246,7 +243,7 @@ static int wait_chrdev(const char *path, int timeout_ms)
 
 int meter_create(struct meter *m, const char *chip, int cs, bool irq)
 {
-	int ret;
+	int ret, tries;
 
 	memset(m, 0, sizeof(*m));
 	m->cs = cs;
@@ -261,7 +258,17 @@ int meter_create(struct meter *m, const char *chip, int cs, bool irq)
 	/* left over by an earlier test that was killed before its teardown */
 	if (!sim_delete_device(cs))
 		meter_wait_absent(m->bus, cs, 2000);
-	ret = sim_new_device(chip, cs, irq, NULL);
+	/*
+	 * After a surprise removal the chip select stays busy until the
+	 * simulator's asynchronous unregistration is through, which may be a
+	 * little after the class device went away.
+	 */
+	for (tries = 0; tries < 150; tries++) {
+		ret = sim_new_device(chip, cs, irq, NULL);
+		if (ret != -EBUSY)
+			break;
+		sleep_ms(20);
+	}
 	if (ret)
 		return ret;
 	ret = meter_wait_present(m->bus, cs, m->name, sizeof(m->name), 2000);

@@ -8,7 +8,7 @@
  * Every function returns 0 (or a count) on success and a negative errno on
  * failure; on failure sim_err holds a human readable reason for TH_LOG().
  * None of them uses the harness' ASSERT macros, so they are safe to call in
- * forked children too.
+ * forked children and threads too (sim_err is per thread).
  */
 #ifndef METERLINK_SELFTEST_SIM_H
 #define METERLINK_SELFTEST_SIM_H
