@@ -211,8 +211,8 @@ TEST_F_TIMEOUT(stream, irq_timestamps_follow_period, 120)
 	       (long long)(total - periods * period), (long long)(off_max - off_min));
 	EXPECT_GE(IRQ_OUTLIER_PCT * (nr - 1), 100 * (int)outliers);
 	/* the largest deviation is logged, not asserted: it is the host's */
-	u = (int64_t)r[0].uncertainty_ns + r[nr - 1].uncertainty_ns + 10 * NSEC_PER_MSEC;
-	EXPECT_GE(u, llabs(total - periods * period));
+	/* no drift: the run as a whole is as long as its periods, within 1 % */
+	EXPECT_GE(periods * period / 100, llabs(total - periods * period));
 	/* both stamps of a record are the same instant */
 	EXPECT_GE(NSEC_PER_MSEC, off_max - off_min);
 }
