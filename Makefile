@@ -40,10 +40,12 @@ KERNEL_SRCS := $(filter-out %.mod.c,$(wildcard kernel/*.c kernel/*.h kernel/sim/
 	include/uapi/linux/meterlink.h
 TOOLS := $(BUILD)/tools/meterdump $(BUILD)/tools/meterbench
 
+include lib/ledger/ledger.mk
+
 .PHONY: all modules tools selftests check check-deps check-build style bench \
 	install modules_install clean demo
 
-all: modules tools
+all: modules tools ledger
 
 check-kdir:
 	@test -n "$(KDIR)" -a -d "$(KDIR)" || { echo "error: no kernel build tree (KDIR); run scripts/install-deps.sh or set KDIR=" >&2; exit 1; }
@@ -83,12 +85,14 @@ check-deps:
 # everything, in the order a failure is cheapest to find
 check: check-deps
 	$(Q)$(MAKE) --no-print-directory modules tools selftests style
+	$(Q)$(MAKE) --no-print-directory check-ledger
 	$(Q)tests/qemu/selftest.sh
 	$(Q)tests/run-kselftests.sh
 
 bench: check-deps
 	$(Q)$(MAKE) --no-print-directory modules tools
 	$(Q)tests/run-bench.sh
+	$(Q)$(MAKE) --no-print-directory bench-ledger
 
 demo: check-deps
 	$(Q)$(MAKE) --no-print-directory modules tools

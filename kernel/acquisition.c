@@ -310,7 +310,7 @@ int meter_set_period(struct meter_dev *m, u64 period_ns)
 {
 	int ret;
 
-	if (period_ns < METER_MIN_PERIOD_NS || period_ns > METER_MAX_PERIOD_NS)
+	if (period_ns < METER_MIN_PERIOD_NS || period_ns > m->chip->max_period_ns)
 		return -EINVAL;
 	mutex_lock(&m->lock);
 	if (m->dead) {

@@ -266,6 +266,8 @@ const struct meter_chip meter_ade7953 = {
 	.id = METERLINK_CHIP_ADE7953,
 	.nr_phases = 2,
 	.max_register = ADE7953_EX_REF,
+	/* 24-bit energy at full scale (54 kW) wraps after 64 s */
+	.max_period_ns = 30 * NSEC_PER_SEC,
 	.read = ade7953_read,
 	.write = ade7953_write,
 	.readable = ade7953_readable,
@@ -296,9 +298,9 @@ const struct meter_chip meter_ade7953 = {
 		[METER_Q_APPARENT] = { 500, 77 },
 		[METER_Q_PF] = { 1000000, 32767 },
 		[METER_Q_FREQ] = { 223750000, 1, true },
-		/* one count is one WATT LSB for one second: 1/154 Ws */
-		[METER_Q_E_IMPORT] = { 1250, 693 },	/* 1e6/(154*3600) uWh */
-		[METER_Q_E_EXPORT] = { 1250, 693 },
+		/* one count is 64 WATT LSB seconds: 64/154 Ws */
+		[METER_Q_E_IMPORT] = { 80000, 693 },	/* 64e6/(154*3600) uWh */
+		[METER_Q_E_EXPORT] = { 80000, 693 },
 	},
 	.dump = ade7953_dump,
 };

@@ -142,7 +142,7 @@ static int meter_get_info(struct meter_dev *m, void __user *arg)
 		.nr_phases = m->chip->nr_phases,
 		.caps = m->irq ? METERLINK_CAP_IRQ : 0,
 		.min_period_ns = METER_MIN_PERIOD_NS,
-		.max_period_ns = METER_MAX_PERIOD_NS,
+		.max_period_ns = m->chip->max_period_ns,
 		.ring_records = m->ring.size,
 		.record_size = sizeof(struct meterlink_reading),
 	};

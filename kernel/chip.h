@@ -61,6 +61,7 @@ struct meter_chip {
 	u32 id;				/* enum meterlink_chip */
 	u32 nr_phases;
 	unsigned int max_register;
+	u64 max_period_ns;	/* longest period before energy can wrap */
 
 	/* framing: one register, width implied by the address */
 	int (*read)(struct spi_device *spi, unsigned int reg, unsigned int *val);

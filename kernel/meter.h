@@ -15,15 +15,10 @@
 #include <linux/workqueue.h>
 #include <linux/meterlink.h>
 
+#include "convert.h"
 #include "ring.h"
 
 struct meter_chip;
-
-/* 64-bit energy accumulator in nWh, with the sub-nWh remainder kept exact */
-struct meter_energy {
-	u64 nwh;
-	u64 rem;	/* in units of 1/conv.den nWh */
-};
 
 enum meter_counter {
 	METER_CNT_SAMPLES,
@@ -118,7 +113,6 @@ void meter_debugfs_del(struct meter_dev *m);
 extern const struct attribute_group *meter_groups[];
 
 #define METER_MIN_PERIOD_NS	(1 * NSEC_PER_MSEC)
-#define METER_MAX_PERIOD_NS	(60 * NSEC_PER_SEC)
 #define METER_DEFAULT_PERIOD_NS	(100 * NSEC_PER_MSEC)
 
 #endif /* _METER_H */

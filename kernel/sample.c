@@ -15,6 +15,7 @@
 #include <linux/timekeeping.h>
 
 #include "chip.h"
+#include "convert.h"
 #include "meter.h"
 
 int meter_reg_read(struct meter_dev *m, unsigned int reg, unsigned int *val)
@@ -89,55 +90,17 @@ static int read_qty(struct meter_dev *m, const struct meter_reg *r,
 		    unsigned int phase, s64 *raw, u32 *flags)
 {
 	unsigned int off = phase * m->chip->phase_stride;
-	unsigned int v, lo;
+	unsigned int hi, lo = 0;
 	int ret;
 
 	if (r->flags & METER_REG_SHARED)
 		off = 0;
-	ret = read_checked(m, r->reg + off, &v, flags);
-	if (!ret && (r->flags & METER_REG_SPLIT)) {
+	ret = read_checked(m, r->reg + off, &hi, flags);
+	if (!ret && (r->flags & METER_REG_SPLIT))
 		ret = read_checked(m, r->reg_lo + off, &lo, flags);
-		v = (v << 16) | (lo & 0xffff);
-	}
-	if (ret)
-		return ret;
-	if (r->flags & METER_REG_SIGNED)
-		*raw = sign_extend32(v, r->bits - 1);
-	else
-		*raw = v & GENMASK(r->bits - 1, 0);
-	return 0;
-}
-
-/* x * num / den, rounded to nearest */
-static s64 scale(s64 x, u32 num, u32 den)
-{
-	s64 p = x * num;
-
-	return div_s64(p + (p < 0 ? -(s64)den / 2 : (s64)den / 2), den);
-}
-
-static s64 convert(const struct meter_conv *c, s64 raw, s32 ppm)
-{
-	s64 v;
-
-	if (c->reciprocal)
-		v = raw + 1 > 0 ? div64_s64(c->num + (raw + 1) / 2, raw + 1) : 0;
-	else
-		v = scale(raw, c->num, c->den);
-	return ppm ? scale(v, 1000000 + ppm, 1000000) : v;
-}
-
-static void add_energy(struct meter_energy *e, const struct meter_conv *c,
-		       u64 counts, s32 ppm)
-{
-	u64 x = counts * c->num * 1000;	/* nWh, in units of 1/den */
-	u32 rem;
-
-	if (ppm)
-		x = mul_u64_u32_div(x, 1000000 + ppm, 1000000);
-	e->rem += x;
-	e->nwh += div_u64_rem(e->rem, c->den, &rem);
-	e->rem = rem;
+	if (!ret)
+		*raw = meter_decode(r, hi, lo);
+	return ret;
 }
 
 static void read_energy(struct meter_dev *m, unsigned int p,
@@ -148,18 +111,19 @@ static void read_energy(struct meter_dev *m, unsigned int p,
 	const struct meter_reg *re = &c->regs[METER_Q_E_EXPORT];
 	s64 raw;
 
+	const struct meter_conv *ci = &c->conv[METER_Q_E_IMPORT];
+	const struct meter_conv *ce = &c->conv[METER_Q_E_EXPORT];
+
 	if (!read_qty(m, ri, p, &raw, flags)) {
 		if (raw >= 0)
-			add_energy(&m->import[p], &c->conv[METER_Q_E_IMPORT],
-				   raw, ppm);
+			meter_energy_add(&m->import[p], ci, raw, ppm);
 		else if (ri->flags & METER_REG_BY_SIGN)
-			add_energy(&m->export[p], &c->conv[METER_Q_E_EXPORT],
-				   -raw, ppm);
+			meter_energy_add(&m->export[p], ce, -raw, ppm);
 	}
 	if (re->bits && !read_qty(m, re, p, &raw, flags) && raw > 0)
-		add_energy(&m->export[p], &c->conv[METER_Q_E_EXPORT], raw, ppm);
-	out->energy_import_uwh = div_u64(m->import[p].nwh, 1000);
-	out->energy_export_uwh = div_u64(m->export[p].nwh, 1000);
+		meter_energy_add(&m->export[p], ce, raw, ppm);
+	out->energy_import_uwh = meter_energy_uwh(&m->import[p]);
+	out->energy_export_uwh = meter_energy_uwh(&m->export[p]);
 }
 
 static s32 qty_ppm(const struct meterlink_phase_calib *cal, unsigned int q)
@@ -181,18 +145,13 @@ static s32 qty_ppm(const struct meterlink_phase_calib *cal, unsigned int q)
 void meter_sample(struct meter_dev *m, s64 rt, s64 bt, u32 flags)
 {
 	const struct meter_chip *c = m->chip;
-	struct meterlink_reading rec = {
-		.version = METERLINK_READING_VERSION,
-		.size = sizeof(rec),
-		.nr_phases = c->nr_phases,
-		.realtime_ns = rt,
-		.boottime_ns = bt,
-	};
+	struct meterlink_reading rec;
 	struct meterlink_calibration cal;
 	s64 shared[METER_Q_MAX] = { 0 };
 	unsigned int p, q;
-	s64 raw, v, end;
+	s64 raw, v;
 
+	meter_record_init(&rec, c->nr_phases, rt, bt);
 	spin_lock_irq(&m->acq_lock);
 	cal = m->calib;
 	spin_unlock_irq(&m->acq_lock);
@@ -212,22 +171,15 @@ void meter_sample(struct meter_dev *m, s64 rt, s64 bt, u32 flags)
 			}
 			if (read_qty(m, r, p, &raw, &flags))
 				continue;
-			v = convert(&c->conv[q], raw, qty_ppm(&cal.phase[p], q));
+			v = meter_convert(&c->conv[q], raw, qty_ppm(&cal.phase[p], q));
 			val[q] = v;
 			shared[q] = v;
 		}
-		ph->voltage_uv = clamp_val(val[METER_Q_VOLTAGE], 0, U32_MAX);
-		ph->current_ua = clamp_val(val[METER_Q_CURRENT], 0, U32_MAX);
-		ph->active_mw = val[METER_Q_ACTIVE];
-		ph->reactive_mvar = val[METER_Q_REACTIVE];
-		ph->apparent_mva = val[METER_Q_APPARENT];
-		ph->power_factor = clamp_val(val[METER_Q_PF], -1000000, 1000000);
-		ph->frequency_mhz = clamp_val(val[METER_Q_FREQ], 0, U32_MAX);
+		meter_phase_fill(ph, val);
 		read_energy(m, p, ph, cal.phase[p].power_ppm, &flags);
 	}
 
-	end = ktime_get_real_ns();
-	rec.uncertainty_ns = clamp_val(end - rt, 0, U32_MAX);
+	rec.uncertainty_ns = meter_uncertainty(rt, ktime_get_real_ns());
 	rec.flags = flags;
 	if (flags & METERLINK_F_INVALID)
 		meter_count(m, METER_CNT_INVALID);

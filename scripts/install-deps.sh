@@ -12,6 +12,9 @@ pkgs=(
 	build-essential linux-headers-amd64 linux-image-amd64 linux-source-6.1
 	qemu-system-x86 busybox-static cpio kmod sparse xz-utils bc flex bison
 	libelf-dev libssl-dev python3 perl
+	# the ledger (lib/ledger/ledger.mk: LEDGER_DEB_PACKAGES)
+	libsodium-dev libsqlite3-dev libcmocka-dev pkg-config clang
+	libclang-rt-14-dev
 )
 
 # One dpkg-query for all packages; unknown packages print nothing and count as missing.

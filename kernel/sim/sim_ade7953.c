@@ -7,8 +7,9 @@
  * 32-bit alias 0x3xx; sources in chips-and-kernel.md section 2.1). A frame
  * of the wrong length is ignored, as the chip ignores a short CS window.
  * The board front end is the Shelly reference design (VRMS = V*26000,
- * IRMS = I*100000, WATT = P*154); the energy registers count WATT LSB
- * seconds and are read-with-reset while LCYCMODE.RSTREAD is set.
+ * IRMS = I*100000, WATT = P*154); the energy registers count 64 WATT LSB
+ * seconds (so that 24 bits hold more than a minute at full scale) and are
+ * read-with-reset while LCYCMODE.RSTREAD is set.
  */
 #include <linux/bits.h>
 #include <linux/math64.h>
@@ -46,8 +47,8 @@
 #define   RESET		BIT(20)
 #define LAST24		0x2ff
 #define LAST32		0x3ff
-#define E_MUL		154		/* counts = nJ * 154 / 1e9 */
-#define E_DIV		1000000000LL
+#define E_MUL		154		/* counts = nJ * 154 / 64e9 */
+#define E_DIV		64000000000LL
 
 struct ade {
 	u32 reg[NREGS];

@@ -48,7 +48,7 @@ else
 LEDGER_Q := @
 endif
 
-.PHONY: ledger check-ledger bench-ledger ledger-deps
+.PHONY: ledger check-ledger bench-ledger ledger-deps ledger-corpus
 .SECONDARY: $(LEDGER_SOBJS) $(LEDGER_OBJS)
 
 ledger: $(LEDGER_OUT)/libmlledger.a $(LEDGER_OUT)/libmlledger.so
@@ -88,6 +88,15 @@ $(LEDGER_OUT)/bench: $(LEDGER_TDIR)/bench.c $(LEDGER_OBJS) $(LEDGER_THELP)
 		$(LEDGER_PKG_CFLAGS) -o $@ $< $(LEDGER_TDIR)/helpers.c \
 		$(LEDGER_OBJS) $(LEDGER_PKG_LIBS)
 
+$(LEDGER_OUT)/gen_corpus: $(LEDGER_TDIR)/gen_corpus.c $(LEDGER_OBJS) $(LEDGER_THELP)
+	$(LEDGER_Q)$(LEDGER_CC) $(LEDGER_WARN) -O1 -g -I$(LEDGER_DIR) \
+		$(LEDGER_PKG_CFLAGS) -o $@ $< $(LEDGER_TDIR)/helpers.c \
+		$(LEDGER_OBJS) $(LEDGER_PKG_LIBS)
+
+# Regenerates the seed corpus (kept in git; run after a format change).
+ledger-corpus: $(LEDGER_OUT)/gen_corpus
+	$(LEDGER_Q)TMPDIR=$(LEDGER_OUT) $< $(LEDGER_TDIR)/corpus
+
 # The compilers must be warning-free with both gcc and clang.
 $(LEDGER_OUT)/.clang-clean: $(LEDGER_SRCS) $(LEDGER_HDRS)
 	@mkdir -p $(dir $@)
@@ -110,7 +119,7 @@ check-ledger: ledger $(LEDGER_OUT)/.clang-clean $(LEDGER_TEST_BINS) $(LEDGER_FUZ
 			$(LEDGER_OUT)/corpus-$$f $(LEDGER_TDIR)/corpus/$$f \
 			2>$(LEDGER_OUT)/fuzz_$$f.log \
 		|| { tail -n 40 $(LEDGER_OUT)/fuzz_$$f.log; exit 1; }; \
-		grep -E '^#[0-9]+ *DONE' $(LEDGER_OUT)/fuzz_$$f.log || true; \
+		grep -E '^Done [0-9]+ runs' $(LEDGER_OUT)/fuzz_$$f.log || true; \
 	done
 	@echo "check-ledger: all passed"
 

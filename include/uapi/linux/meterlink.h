@@ -119,7 +119,7 @@ struct meterlink_info {
 	__u32 mode;		/* enum meterlink_mode */
 	__u64 period_ns;
 	__u64 min_period_ns;
-	__u64 max_period_ns;
+	__u64 max_period_ns;	/* the chip's: energy must not wrap */
 	__u32 ring_records;	/* records the ring holds */
 	__u32 record_size;	/* sizeof(struct meterlink_reading) */
 	__u32 reserved[4];

@@ -173,7 +173,7 @@ TEST_F_TIMEOUT(removal, blocked_readers_get_enodev, 60)
 	int64_t end;
 
 	/* a long period: the readers really block */
-	ASSERT_EQ(0, meter_set_period(self->ctl, 60 * NSEC_PER_SEC)) TH_LOG("%s", sim_err);
+	ASSERT_EQ(0, meter_set_period(self->ctl, 10 * NSEC_PER_SEC)) TH_LOG("%s", sim_err);
 	ASSERT_LE(0, meter_drain(self->ctl)) TH_LOG("%s", sim_err);
 	self->fd = meter_open(&self->m, O_RDONLY);
 	ASSERT_LE(0, self->fd) TH_LOG("%s", sim_err);

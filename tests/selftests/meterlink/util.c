@@ -25,7 +25,7 @@ const struct chip_res res_ade7953 = {
 	.power_mw = 1000.0 / 154,	/* 1/154 W */
 	.pf = 1e6 / 32767,
 	.freq_mhz = 11.2,		/* 223750/(PERIOD+1) near 50 Hz */
-	.energy_uwh = 1.8,
+	.energy_uwh = 115.5,	/* 64 WATT-LSB seconds: 64e6/(154*3600) */
 };
 
 const struct chip_res res_atm90e32 = {

@@ -1,0 +1,114 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * KUnit: 64-bit energy accumulation across the chips' read-to-clear
+ * registers: no count lost, no rounding drift, no wrap.
+ */
+#include <kunit/test.h>
+#include <linux/random.h>
+
+#include "under_test.h"
+
+static const struct meter_conv *e_conv(const struct meter_chip *c)
+{
+	return &c->conv[METER_Q_E_IMPORT];
+}
+
+/* reading a register often or once must give the same energy */
+static void many_small_reads_equal_one_large(struct kunit *test)
+{
+	const struct meter_conv *ec = e_conv(&meter_ade7953);
+	struct meter_energy many = {}, one = {};
+	u64 total = 0;
+	int i;
+
+	for (i = 0; i < 10000; i++) {
+		u64 d = i % 7;	/* counts between two read-to-clear reads */
+
+		meter_energy_add(&many, ec, d, 0);
+		total += d;
+	}
+	meter_energy_add(&one, ec, total, 0);
+	KUNIT_EXPECT_EQ(test, many.nwh, one.nwh);
+	KUNIT_EXPECT_EQ(test, many.rem, one.rem);
+	/* 29994 counts of 64e6/(154*3600) uWh: 3462510.8 uWh */
+	KUNIT_EXPECT_EQ(test, meter_energy_uwh(&many), 3462510ULL);
+}
+
+static void remainder_stays_below_one_nwh(struct kunit *test)
+{
+	const struct meter_conv *ec = e_conv(&meter_ade7953);
+	struct meter_energy e = {};
+	int i;
+
+	for (i = 0; i < 1000; i++) {
+		meter_energy_add(&e, ec, 1, 0);
+		KUNIT_EXPECT_LT(test, e.rem, (u64)ec->den);
+	}
+	/* 1000 counts, 115440115.44 nWh */
+	KUNIT_EXPECT_EQ(test, e.nwh, 115440115ULL);
+}
+
+static void atm90e32_counts_exactly(struct kunit *test)
+{
+	struct meter_energy e = {};
+
+	meter_energy_add(&e, e_conv(&meter_atm90e32), 0xffff, 0);
+	KUNIT_EXPECT_EQ(test, meter_energy_uwh(&e), 65535ULL * 3125);
+	KUNIT_EXPECT_EQ(test, e.rem, 0ULL);
+}
+
+static void calibration_applies_to_new_energy_only(struct kunit *test)
+{
+	const struct meter_conv *ec = e_conv(&meter_atm90e32);
+	struct meter_energy e = {};
+
+	meter_energy_add(&e, ec, 1000, 0);
+	meter_energy_add(&e, ec, 1000, 100000);	/* +10 % from here on */
+	KUNIT_EXPECT_EQ(test, meter_energy_uwh(&e), 3125000ULL + 3437500ULL);
+}
+
+/* decades of a large home at full register rate stay exact in 64 bits */
+static void accumulator_does_not_wrap(struct kunit *test)
+{
+	const struct meter_conv *ec = e_conv(&meter_atm90e32);
+	struct meter_energy e = { .nwh = 1ULL << 62 };
+	u64 before = e.nwh;
+
+	meter_energy_add(&e, ec, 0xffff, 0);
+	KUNIT_EXPECT_EQ(test, e.nwh - before, 65535ULL * 3125 * 1000);
+}
+
+static void random_deltas_sum_exactly(struct kunit *test)
+{
+	const struct meter_conv *ec = e_conv(&meter_ade7953);
+	struct meter_energy e = {};
+	u64 total = 0, nwh_x_den;
+	int i;
+
+	for (i = 0; i < 5000; i++) {
+		u32 d = get_random_u32() & 0x7fffff;	/* any 24-bit delta */
+
+		meter_energy_add(&e, ec, d, 0);
+		total += d;
+	}
+	/* nwh * den + rem is exactly total * num * 1000 */
+	nwh_x_den = e.nwh * ec->den + e.rem;
+	KUNIT_EXPECT_EQ(test, nwh_x_den, total * ec->num * 1000);
+}
+
+static struct kunit_case energy_cases[] = {
+	KUNIT_CASE(many_small_reads_equal_one_large),
+	KUNIT_CASE(remainder_stays_below_one_nwh),
+	KUNIT_CASE(atm90e32_counts_exactly),
+	KUNIT_CASE(calibration_applies_to_new_energy_only),
+	KUNIT_CASE(accumulator_does_not_wrap),
+	KUNIT_CASE(random_deltas_sum_exactly),
+	{}
+};
+
+static struct kunit_suite energy_suite = {
+	.name = "meterlink-energy",
+	.test_cases = energy_cases,
+};
+
+kunit_test_suite(energy_suite);

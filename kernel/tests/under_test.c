@@ -1,0 +1,15 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * meterlink KUnit: the driver code under test, compiled into the test
+ * module itself so that no internal symbol has to be exported for tests.
+ */
+#include <linux/module.h>
+
+#include "../convert.c"
+#include "../ring.c"
+#include "../sample.c"
+#include "../ade7953.c"
+#include "../atm90e32.c"
+
+MODULE_DESCRIPTION("KUnit suites of the meterlink driver");
+MODULE_LICENSE("GPL");

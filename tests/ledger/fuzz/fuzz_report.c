@@ -1,0 +1,39 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Meter report decoder, and the OpenSSL verification path behind it with
+ * a fixed valid public key (the P-256 base point).
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "ledger.h"
+
+static const uint8_t g[ML_P256_PUB_LEN] = {
+	0x6b, 0x17, 0xd1, 0xf2, 0xe1, 0x2c, 0x42, 0x47, 0xf8, 0xbc, 0xe6, 0xe5,
+	0x63, 0xa4, 0x40, 0xf2, 0x77, 0x03, 0x7d, 0x81, 0x2d, 0xeb, 0x33, 0xa0,
+	0xf4, 0xa1, 0x39, 0x45, 0xd8, 0x98, 0xc2, 0x96, 0x4f, 0xe3, 0x42, 0xe2,
+	0xfe, 0x1a, 0x7f, 0x9b, 0x8e, 0xe7, 0xeb, 0x4a, 0x7c, 0x0f, 0x9e, 0x16,
+	0x2b, 0xce, 0x33, 0x57, 0x6b, 0x31, 0x5e, 0xce, 0xcb, 0xb6, 0x40, 0x68,
+	0x37, 0xbf, 0x51, 0xf5,
+};
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	uint8_t out[ML_REPORT_LEN], sig[ML_P256_SIG_LEN];
+	struct ml_meter_report r;
+
+	if (size >= ML_P256_SIG_LEN) {	/* normalisation never overflows */
+		memcpy(sig, data, sizeof(sig));
+		if (!ml_p256_sig_normalize(sig) &&
+		    ml_p256_sig_normalize(sig))
+			abort();
+	}
+	ml_p256_sig_from_der(data, size, sig);
+	if (ml_report_decode(data, size, &r))
+		return 0;
+	if (ml_report_encode(&r, out) || size != ML_REPORT_LEN ||
+	    memcmp(out, data, size))
+		abort();
+	ml_report_verify(&r, g);
+	return 0;
+}
