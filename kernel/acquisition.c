@@ -19,6 +19,7 @@
 
 #include "chip.h"
 #include "meter.h"
+#include "netlink.h"
 
 #define METER_STORM_LIMIT	32	/* consecutive IRQs without data */
 #define METER_WATCHDOG_PERIODS	4
@@ -253,6 +254,8 @@ static void meter_fallback_fn(struct work_struct *w)
 			 m->irq, storm ? "storms without data-ready" :
 			 "stopped coming");
 		meter_go(m, METERLINK_MODE_POLL, m->period_ns);
+		meter_nl_fault(m, storm ? METERLINK_FAULT_IRQ_STORM :
+			       METERLINK_FAULT_IRQ_LOST);
 	}
 	mutex_unlock(&m->lock);
 }

@@ -40,7 +40,10 @@ static struct class meter_class = {
 	.name = "meter",
 };
 
-static DEFINE_IDA(meter_ida);
+/* id -> device; a NULL entry is an id taken by a device not (or no longer) live */
+static DEFINE_IDR(meter_idr);
+static DEFINE_MUTEX(meter_idr_lock);
+static u32 meter_gen = 1;	/* changes whenever a device comes or goes */
 
 static int meter_open(struct inode *inode, struct file *file)
 {
@@ -182,31 +185,42 @@ static int meter_check_calib(struct meter_dev *m,
 	return 0;
 }
 
+/* shared by the ioctl and netlink: checks and applies in one step */
+int meter_calib_set(struct meter_dev *m, const struct meterlink_calibration *c)
+{
+	int ret = meter_check_calib(m, c);
+
+	if (ret)
+		return ret;
+	spin_lock_irq(&m->acq_lock);
+	m->calib = *c;
+	spin_unlock_irq(&m->acq_lock);
+	return 0;
+}
+
+void meter_calib_get(struct meter_dev *m, struct meterlink_calibration *c)
+{
+	spin_lock_irq(&m->acq_lock);
+	*c = m->calib;
+	spin_unlock_irq(&m->acq_lock);
+}
+
 static int meter_set_calib(struct meter_dev *m, void __user *arg)
 {
 	struct meterlink_calibration c;
-	int ret;
 
 	if (!capable(CAP_SYS_ADMIN))
 		return -EPERM;
 	if (copy_from_user(&c, arg, sizeof(c)))
 		return -EFAULT;
-	ret = meter_check_calib(m, &c);
-	if (ret)
-		return ret;
-	spin_lock_irq(&m->acq_lock);
-	m->calib = c;
-	spin_unlock_irq(&m->acq_lock);
-	return 0;
+	return meter_calib_set(m, &c);
 }
 
 static int meter_get_calib(struct meter_dev *m, void __user *arg)
 {
 	struct meterlink_calibration c;
 
-	spin_lock_irq(&m->acq_lock);
-	c = m->calib;
-	spin_unlock_irq(&m->acq_lock);
+	meter_calib_get(m, &c);
 	return copy_to_user(arg, &c, sizeof(c)) ? -EFAULT : 0;
 }
 
@@ -222,6 +236,7 @@ static int meter_get_stats(struct meter_dev *m, struct meter_file *f,
 		.spurious_irqs = meter_counter(m, METER_CNT_SPURIOUS_IRQS),
 		.missed_periods = meter_counter(m, METER_CNT_MISSED_PERIODS),
 		.irq_faults = meter_counter(m, METER_CNT_IRQ_FAULTS),
+		.nl_drops = meter_counter(m, METER_CNT_NL_DROPS),
 	};
 
 	mutex_lock(&f->lock);
@@ -283,8 +298,11 @@ static void meter_dev_release(struct device *dev)
 {
 	struct meter_dev *m = to_meter(dev);
 
-	if (m->id >= 0)
-		ida_free(&meter_ida, m->id);
+	if (m->id >= 0) {
+		mutex_lock(&meter_idr_lock);
+		idr_remove(&meter_idr, m->id);
+		mutex_unlock(&meter_idr_lock);
+	}
 	meter_ring_free(&m->ring);
 	kfree(m);
 }
@@ -300,7 +318,9 @@ int meter_chardev_add(struct meter_dev *m, struct device *parent)
 	m->classdev.parent = parent;
 	m->classdev.groups = meter_groups;
 	m->classdev.release = meter_dev_release;
-	ret = ida_alloc_max(&meter_ida, METER_MINORS - 1, GFP_KERNEL);
+	mutex_lock(&meter_idr_lock);
+	ret = idr_alloc(&meter_idr, NULL, 0, METER_MINORS, GFP_KERNEL);
+	mutex_unlock(&meter_idr_lock);
 	if (ret < 0)
 		return ret;
 	m->id = ret;
@@ -317,13 +337,63 @@ int meter_chardev_add(struct meter_dev *m, struct device *parent)
 
 int meter_chardev_publish(struct meter_dev *m)
 {
-	return cdev_device_add(&m->cdev, &m->classdev);
+	int ret = cdev_device_add(&m->cdev, &m->classdev);
+
+	if (ret)
+		return ret;
+	mutex_lock(&meter_idr_lock);
+	idr_replace(&meter_idr, m, m->id);
+	meter_gen++;
+	mutex_unlock(&meter_idr_lock);
+	return 0;
 }
 
 void meter_chardev_del(struct meter_dev *m)
 {
+	mutex_lock(&meter_idr_lock);
+	idr_replace(&meter_idr, NULL, m->id);
+	meter_gen++;
+	mutex_unlock(&meter_idr_lock);
 	wake_up_interruptible_all(&m->wq);
 	cdev_device_del(&m->cdev, &m->classdev);
+}
+
+/* The live device with the lowest id >= *@id, with a reference; or NULL. */
+struct meter_dev *meter_next(u32 *id)
+{
+	struct meter_dev *m;
+	int i = *id;
+
+	mutex_lock(&meter_idr_lock);
+	m = idr_get_next(&meter_idr, &i);
+	if (m) {
+		get_device(&m->classdev);
+		*id = i;
+	}
+	mutex_unlock(&meter_idr_lock);
+	return m;
+}
+
+struct meter_dev *meter_find(u32 id)
+{
+	struct meter_dev *m;
+
+	mutex_lock(&meter_idr_lock);
+	m = idr_find(&meter_idr, id);
+	if (m)
+		get_device(&m->classdev);
+	mutex_unlock(&meter_idr_lock);
+	return m;
+}
+
+u32 meter_generation(void)
+{
+	u32 gen;
+
+	mutex_lock(&meter_idr_lock);
+	gen = meter_gen;
+	mutex_unlock(&meter_idr_lock);
+	return gen;
 }
 
 int meter_chardev_init(void)

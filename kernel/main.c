@@ -15,6 +15,7 @@
 
 #include "chip.h"
 #include "meter.h"
+#include "netlink.h"
 
 static int meter_regmap_read(void *ctx, unsigned int reg, unsigned int *val)
 {
@@ -88,6 +89,7 @@ static int meter_probe(struct spi_device *spi)
 	mutex_init(&m->io_lock);
 	spin_lock_init(&m->acq_lock);
 	init_waitqueue_head(&m->wq);
+	meter_nl_dev_init(m);
 	m->calib.nr_phases = chip->nr_phases;
 	ret = meter_chardev_add(m, &spi->dev);
 	if (ret)
@@ -119,6 +121,7 @@ static int meter_probe(struct spi_device *spi)
 		goto err_irq;
 	meter_debugfs_add(m);
 	meter_acq_start(m);
+	meter_nl_dev_added(m);
 	dev_info(&spi->dev, "%s as %s, %s mode\n", chip->name,
 		 dev_name(&m->classdev), m->irq ? "interrupt" : "polling");
 	return 0;
@@ -136,6 +139,7 @@ static void meter_remove(struct spi_device *spi)
 	struct meter_dev *m = spi_get_drvdata(spi);
 
 	meter_acq_stop(m);
+	meter_nl_dev_removed(m);
 	meter_debugfs_del(m);
 	meter_chardev_del(m);
 	put_device(&m->classdev);
@@ -173,11 +177,16 @@ static int __init meter_init(void)
 	if (ret)
 		return ret;
 	meter_debugfs_init();
-	ret = spi_register_driver(&meter_driver);
+	ret = meter_nl_init();
 	if (ret)
 		goto err_debugfs;
+	ret = spi_register_driver(&meter_driver);
+	if (ret)
+		goto err_nl;
 	return 0;
 
+err_nl:
+	meter_nl_exit();
 err_debugfs:
 	meter_debugfs_exit();
 	meter_chardev_exit();
@@ -187,6 +196,7 @@ err_debugfs:
 static void __exit meter_exit(void)
 {
 	spi_unregister_driver(&meter_driver);
+	meter_nl_exit();
 	meter_debugfs_exit();
 	meter_chardev_exit();
 }

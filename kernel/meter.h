@@ -29,6 +29,7 @@ enum meter_counter {
 	METER_CNT_SPURIOUS_IRQS,
 	METER_CNT_MISSED_PERIODS,
 	METER_CNT_IRQ_FAULTS,
+	METER_CNT_NL_DROPS,
 	METER_CNT_MAX,
 };
 
@@ -65,6 +66,17 @@ struct meter_dev {
 	bool fault_pending;
 	struct meter_energy import[METERLINK_MAX_PHASES];
 	struct meter_energy export[METERLINK_MAX_PHASES];
+
+	/* readings batched for the netlink "readings" group */
+	struct mutex nl_lock;
+	struct sk_buff *nl_skb;
+	void *nl_hdr;
+	unsigned int nl_count;
+	u32 batch_count;
+	u64 batch_ns;
+	struct delayed_work nl_flush;
+	s64 clock_offset;		/* realtime - boottime of the last record */
+	u32 fault_flags;		/* of the last record */
 
 	struct meter_ring ring;
 	wait_queue_head_t wq;		/* readers wait here for records */
@@ -103,6 +115,11 @@ void meter_chardev_exit(void);
 int meter_chardev_add(struct meter_dev *m, struct device *parent);
 int meter_chardev_publish(struct meter_dev *m);
 void meter_chardev_del(struct meter_dev *m);
+struct meter_dev *meter_find(u32 id);
+struct meter_dev *meter_next(u32 *id);
+u32 meter_generation(void);
+int meter_calib_set(struct meter_dev *m, const struct meterlink_calibration *c);
+void meter_calib_get(struct meter_dev *m, struct meterlink_calibration *c);
 
 /* debugfs.c */
 void meter_debugfs_init(void);

@@ -17,6 +17,7 @@
 #include "chip.h"
 #include "convert.h"
 #include "meter.h"
+#include "netlink.h"
 
 int meter_reg_read(struct meter_dev *m, unsigned int reg, unsigned int *val)
 {
@@ -186,4 +187,11 @@ void meter_sample(struct meter_dev *m, s64 rt, s64 bt, u32 flags)
 	meter_ring_push(&m->ring, &rec);
 	meter_count(m, METER_CNT_SAMPLES);
 	wake_up_interruptible(&m->wq);
+	meter_nl_reading(m, &rec);
+	/* a fault is news when it starts, not on every record it lasts */
+	flags &= METERLINK_F_SPI_ERROR | METERLINK_F_INVALID;
+	if (flags & ~m->fault_flags)
+		meter_nl_fault(m, flags & METERLINK_F_SPI_ERROR ?
+			       METERLINK_FAULT_SPI : METERLINK_FAULT_CORRUPT);
+	m->fault_flags = flags;
 }

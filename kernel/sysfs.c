@@ -78,6 +78,10 @@ static struct dev_ext_attribute dev_attr_irq_faults = {
 	__ATTR(irq_faults, 0444, counter_show, NULL), (void *)METER_CNT_IRQ_FAULTS
 };
 
+static struct dev_ext_attribute dev_attr_nl_drops = {
+	__ATTR(nl_drops, 0444, counter_show, NULL), (void *)METER_CNT_NL_DROPS
+};
+
 static struct attribute *meter_attrs[] = {
 	&dev_attr_chip.attr,
 	&dev_attr_nr_phases.attr,
@@ -91,6 +95,7 @@ static struct attribute *meter_attrs[] = {
 	&dev_attr_spurious_irqs.attr.attr,
 	&dev_attr_missed_periods.attr.attr,
 	&dev_attr_irq_faults.attr.attr,
+	&dev_attr_nl_drops.attr.attr,
 	NULL
 };
 

@@ -157,7 +157,8 @@ struct meterlink_stats {
 	__u64 spurious_irqs;	/* interrupts without a data-ready status */
 	__u64 missed_periods;	/* acquisition periods skipped */
 	__u64 irq_faults;	/* fallbacks from IRQ to polling mode */
-	__u64 reserved[3];
+	__u64 nl_drops;		/* readings batches netlink could not deliver */
+	__u64 reserved[2];
 };
 
 #define METER_IOC_MAGIC		0xB7
@@ -170,5 +171,148 @@ struct meterlink_stats {
 #define METER_IOC_GET_CALIB	_IOR(METER_IOC_MAGIC, 0x04, struct meterlink_calibration)
 #define METER_IOC_SET_CALIB	_IOW(METER_IOC_MAGIC, 0x05, struct meterlink_calibration)
 #define METER_IOC_GET_STATS	_IOR(METER_IOC_MAGIC, 0x06, struct meterlink_stats)
+
+/*
+ * Generic netlink family "meterlink" (version 1). The spec, from which this
+ * is written, is Documentation/netlink/specs/meterlink.yaml.
+ *
+ *   METERLINK_CMD_DEV_GET     do (METERLINK_A_DEV_ID) or dump; reply:
+ *                             the device attributes below
+ *   METERLINK_CMD_DEV_SET     METERLINK_A_DEV_ID and any of PERIOD_NS,
+ *                             MODE, BATCH_COUNT, BATCH_NS (CAP_NET_ADMIN)
+ *   METERLINK_CMD_CALIB_GET   METERLINK_A_DEV_ID; reply METERLINK_A_CALIB
+ *   METERLINK_CMD_CALIB_SET   METERLINK_A_DEV_ID, METERLINK_A_CALIB
+ *                             (CAP_NET_ADMIN)
+ *   METERLINK_CMD_STATS_GET   do (METERLINK_A_DEV_ID) or dump; reply
+ *                             METERLINK_A_DEV_ID, METERLINK_A_STATS
+ *   METERLINK_CMD_READINGS    multicast "readings" (joining needs
+ *                             CAP_NET_ADMIN): METERLINK_A_DEV_ID and one
+ *                             METERLINK_A_READING per record, in seq order
+ *   METERLINK_CMD_DEV_ADD, METERLINK_CMD_DEV_DEL, METERLINK_CMD_FAULT,
+ *   METERLINK_CMD_OVERRUN, METERLINK_CMD_CLOCK_STEP
+ *                             multicast "events"
+ *
+ *   METERLINK_A_DEV_ID            u32, N of /dev/meterN
+ *   METERLINK_A_DEV_NAME          string, "meterN"
+ *   METERLINK_A_DEV_CHIP          string, "ade7953"
+ *   METERLINK_A_DEV_CHIP_ID       u32, enum meterlink_chip
+ *   METERLINK_A_DEV_BUS_ID        string, the SPI device, "spi0.1"
+ *   METERLINK_A_DEV_NR_PHASES     u32
+ *   METERLINK_A_DEV_CAPS          u32, METERLINK_CAP_*
+ *   METERLINK_A_DEV_MODE          u32, enum meterlink_mode
+ *   METERLINK_A_DEV_PERIOD_NS     u64
+ *   METERLINK_A_DEV_MIN_PERIOD_NS u64
+ *   METERLINK_A_DEV_MAX_PERIOD_NS u64
+ *   METERLINK_A_DEV_BATCH_COUNT   u32, records per readings message, 1..64
+ *   METERLINK_A_DEV_BATCH_NS      u64, longest a record waits, 1 ms..10 s
+ *   METERLINK_A_DEV_GENERATION    u32, changes when devices come and go
+ *   METERLINK_A_CALIB             nest
+ *     METERLINK_A_CALIB_PHASE     nest, one per phase, in phase order
+ *       METERLINK_A_CALIB_PHASE_INDEX    u32
+ *       METERLINK_A_CALIB_VOLTAGE_PPM    s32
+ *       METERLINK_A_CALIB_CURRENT_PPM    s32
+ *       METERLINK_A_CALIB_POWER_PPM      s32
+ *   METERLINK_A_STATS             nest of u64 counters, METERLINK_A_STATS_*
+ *   METERLINK_A_READING           binary, struct meterlink_reading
+ *   METERLINK_A_FAULT             u32, enum meterlink_fault
+ *   METERLINK_A_OVERRUN_COUNT     u64, records lost to netlink delivery
+ *   METERLINK_A_CLOCK_STEP_NS     s64, how far CLOCK_REALTIME jumped
+ */
+#define METERLINK_GENL_NAME		"meterlink"
+#define METERLINK_GENL_VERSION		1
+#define METERLINK_MCGRP_READINGS	"readings"
+#define METERLINK_MCGRP_EVENTS		"events"
+#define METERLINK_BATCH_MAX		64
+
+enum meterlink_cmd {
+	METERLINK_CMD_UNSPEC,
+	METERLINK_CMD_DEV_GET,
+	METERLINK_CMD_DEV_SET,
+	METERLINK_CMD_CALIB_GET,
+	METERLINK_CMD_CALIB_SET,
+	METERLINK_CMD_STATS_GET,
+	METERLINK_CMD_READINGS,
+	METERLINK_CMD_DEV_ADD,
+	METERLINK_CMD_DEV_DEL,
+	METERLINK_CMD_FAULT,
+	METERLINK_CMD_OVERRUN,
+	METERLINK_CMD_CLOCK_STEP,
+	__METERLINK_CMD_MAX,
+};
+
+#define METERLINK_CMD_MAX (__METERLINK_CMD_MAX - 1)
+
+enum meterlink_attr {
+	METERLINK_A_UNSPEC,
+	METERLINK_A_PAD,
+	METERLINK_A_DEV_ID,
+	METERLINK_A_DEV_NAME,
+	METERLINK_A_DEV_CHIP,
+	METERLINK_A_DEV_CHIP_ID,
+	METERLINK_A_DEV_BUS_ID,
+	METERLINK_A_DEV_NR_PHASES,
+	METERLINK_A_DEV_CAPS,
+	METERLINK_A_DEV_MODE,
+	METERLINK_A_DEV_PERIOD_NS,
+	METERLINK_A_DEV_MIN_PERIOD_NS,
+	METERLINK_A_DEV_MAX_PERIOD_NS,
+	METERLINK_A_DEV_BATCH_COUNT,
+	METERLINK_A_DEV_BATCH_NS,
+	METERLINK_A_DEV_GENERATION,
+	METERLINK_A_CALIB,
+	METERLINK_A_STATS,
+	METERLINK_A_READING,
+	METERLINK_A_FAULT,
+	METERLINK_A_OVERRUN_COUNT,
+	METERLINK_A_CLOCK_STEP_NS,
+	__METERLINK_A_MAX,
+};
+
+#define METERLINK_A_MAX (__METERLINK_A_MAX - 1)
+
+enum meterlink_calib_attr {
+	METERLINK_A_CALIB_UNSPEC,
+	METERLINK_A_CALIB_PHASE,
+	__METERLINK_A_CALIB_MAX,
+};
+
+#define METERLINK_A_CALIB_MAX (__METERLINK_A_CALIB_MAX - 1)
+
+enum meterlink_calib_phase_attr {
+	METERLINK_A_CALIB_PHASE_UNSPEC,
+	METERLINK_A_CALIB_PHASE_INDEX,
+	METERLINK_A_CALIB_VOLTAGE_PPM,
+	METERLINK_A_CALIB_CURRENT_PPM,
+	METERLINK_A_CALIB_POWER_PPM,
+	__METERLINK_A_CALIB_PHASE_MAX,
+};
+
+#define METERLINK_A_CALIB_PHASE_MAX (__METERLINK_A_CALIB_PHASE_MAX - 1)
+
+enum meterlink_stats_attr {
+	METERLINK_A_STATS_UNSPEC,
+	METERLINK_A_STATS_PAD,
+	METERLINK_A_STATS_SAMPLES,
+	METERLINK_A_STATS_SPI_ERRORS,
+	METERLINK_A_STATS_CORRECTED,
+	METERLINK_A_STATS_INVALID,
+	METERLINK_A_STATS_IRQS,
+	METERLINK_A_STATS_SPURIOUS_IRQS,
+	METERLINK_A_STATS_MISSED_PERIODS,
+	METERLINK_A_STATS_IRQ_FAULTS,
+	METERLINK_A_STATS_NL_DROPS,	/* readings messages not delivered */
+	__METERLINK_A_STATS_MAX,
+};
+
+#define METERLINK_A_STATS_MAX (__METERLINK_A_STATS_MAX - 1)
+
+enum meterlink_fault {
+	METERLINK_FAULT_UNSPEC,
+	METERLINK_FAULT_SPI,		/* a sample could not be read */
+	METERLINK_FAULT_CORRUPT,	/* a word stayed inconsistent */
+	METERLINK_FAULT_IRQ_STORM,	/* fell back to polling */
+	METERLINK_FAULT_IRQ_LOST,	/* fell back to polling */
+	__METERLINK_FAULT_MAX,
+};
 
 #endif /* _UAPI_LINUX_METERLINK_H */
