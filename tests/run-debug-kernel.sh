@@ -22,7 +22,7 @@ make -s -C "$kdir" M="$out/src/kernel" W=1 KCFLAGS=-Werror modules
 ko=$out/src/kernel
 
 echo "== KUnit on the debug kernel"
-tests/qemu/run-guest --kernel "$image" --timeout 300 \
+tests/qemu/run-guest --kernel "$image" --append kunit.enable=1 --timeout 300 \
 	--log "$METERLINK_BUILD/qemu/kunit.log" --insmod "$ko/meterlink_kunit.ko" \
 	-- sh -c 'cat /sys/kernel/debug/kunit/meterlink-*/results' \
 	> "$out/kunit.ktap"

@@ -41,15 +41,15 @@ static void decode_sign_extends_24_bits(struct kunit *test)
 
 static void decode_joins_split_registers(struct kunit *test)
 {
-	struct meter_reg s32 = { 0xb1, 0xc1, 32,
+	struct meter_reg split = { 0xb1, 0xc1, 32,
 				 METER_REG_SIGNED | METER_REG_SPLIT };
 
-	KUNIT_EXPECT_EQ(test, meter_decode(&s32, 0x0031, 0x5a07), 0x315a07LL);
-	KUNIT_EXPECT_EQ(test, meter_decode(&s32, 0xffff, 0xffff), -1LL);
-	KUNIT_EXPECT_EQ(test, meter_decode(&s32, 0x8000, 0x0000),
+	KUNIT_EXPECT_EQ(test, meter_decode(&split, 0x0031, 0x5a07), 0x315a07LL);
+	KUNIT_EXPECT_EQ(test, meter_decode(&split, 0xffff, 0xffff), -1LL);
+	KUNIT_EXPECT_EQ(test, meter_decode(&split, 0x8000, 0x0000),
 			(s64)S32_MIN);
 	/* only the low half of the LSB register counts */
-	KUNIT_EXPECT_EQ(test, meter_decode(&s32, 0x0000, 0x12345), 0x2345LL);
+	KUNIT_EXPECT_EQ(test, meter_decode(&split, 0x0000, 0x12345), 0x2345LL);
 }
 
 static void ade7953_codes_to_si(struct kunit *test)

@@ -25,6 +25,16 @@ static void init_ring(struct kunit *test, struct meter_ring *r)
 	KUNIT_ASSERT_EQ(test, meter_ring_init(r, RING), 0);
 }
 
+/* a ring's worth of records is too big for a kernel stack */
+static struct meterlink_reading *out_buf(struct kunit *test)
+{
+	struct meterlink_reading *out;
+
+	out = kunit_kcalloc(test, RING, sizeof(*out), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, out);
+	return out;
+}
+
 static void refuses_non_power_of_two(struct kunit *test)
 {
 	struct meter_ring r;
@@ -34,7 +44,7 @@ static void refuses_non_power_of_two(struct kunit *test)
 
 static void reader_gets_every_record_in_order(struct kunit *test)
 {
-	struct meterlink_reading out[RING];
+	struct meterlink_reading *out = out_buf(test);
 	struct meter_ring r;
 	u64 pos = 0, lost = 0;
 	unsigned int n, i;
@@ -52,7 +62,7 @@ static void reader_gets_every_record_in_order(struct kunit *test)
 
 static void slow_reader_overruns_and_sees_gap(struct kunit *test)
 {
-	struct meterlink_reading out[RING];
+	struct meterlink_reading *out = out_buf(test);
 	struct meter_ring r;
 	u64 pos = 0, lost = 0;
 	unsigned int n;
@@ -69,7 +79,7 @@ static void slow_reader_overruns_and_sees_gap(struct kunit *test)
 
 static void readers_are_independent(struct kunit *test)
 {
-	struct meterlink_reading out[RING];
+	struct meterlink_reading *out = out_buf(test);
 	struct meter_ring r;
 	u64 fast = 0, slow = 0, lost_fast = 0, lost_slow = 0, expect = 0;
 	unsigned int round, n, i;

@@ -50,7 +50,7 @@ while IFS= read -r line; do
 	fi
 done < "$frag"
 ((bad == 0)) || exit 1
-make -s -j"$(nproc)" bzImage modules_prepare >&2
+make -s -j"$(nproc)" bzImage modules >&2
 touch .meterlink-built
 echo "build-debug-kernel: built in $(( $(date +%s) - start )) s" >&2
 echo "$dir"
