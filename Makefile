@@ -36,7 +36,7 @@ else
 Q := @
 endif
 
-KERNEL_SRCS := $(filter-out %.mod.c,$(wildcard kernel/*.c kernel/*.h kernel/sim/*.c kernel/sim/*.h)) \
+KERNEL_SRCS := $(filter-out %.mod.c,$(wildcard kernel/*.c kernel/*.h kernel/sim/*.c kernel/sim/*.h kernel/tests/*.c kernel/tests/*.h)) \
 	include/uapi/linux/meterlink.h
 TOOLS := $(BUILD)/tools/meterdump $(BUILD)/tools/meterbench
 
@@ -58,7 +58,7 @@ tools: $(TOOLS)
 
 $(BUILD)/tools/%: tools/%.c include/uapi/linux/meterlink.h
 	@mkdir -p $(dir $@)
-	$(Q)$(CC) $(TOOL_CFLAGS) -o $@ $< -lm
+	$(Q)$(CC) $(TOOL_CFLAGS) -o $@ $< -lm -lpthread
 
 selftests:
 	$(Q)$(MAKE) -C tests/selftests/meterlink O=$(BUILD)/selftests
@@ -88,6 +88,7 @@ check: check-deps
 	$(Q)$(MAKE) --no-print-directory check-ledger
 	$(Q)tests/qemu/selftest.sh
 	$(Q)tests/run-kselftests.sh
+	$(Q)tests/run-debug-kernel.sh
 
 bench: check-deps
 	$(Q)$(MAKE) --no-print-directory modules tools

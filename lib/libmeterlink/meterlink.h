@@ -177,7 +177,8 @@ enum ml_event_type {
 	ML_EVENT_DEV_DEL,	/* @dev: id and name */
 	ML_EVENT_FAULT,		/* @fault */
 	ML_EVENT_OVERRUN,	/* @overrun_count */
-	ML_EVENT_CLOCK_STEP,	/* @clock_step_ns; @dev_id is 0 */
+	ML_EVENT_CLOCK_STEP,	/* @clock_step_ns; @dev_id: the device whose
+				 * record showed the step (0 if not sent) */
 };
 
 struct ml_event {

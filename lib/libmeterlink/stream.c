@@ -170,6 +170,8 @@ static int on_event(struct ml_sub *sub, uint8_t cmd, struct nlattr *attrs, int l
 		break;
 	case METERLINK_CMD_CLOCK_STEP:
 		ev.type = ML_EVENT_CLOCK_STEP;
+		/* the device whose record showed the step, if the kernel says */
+		find_u32(attrs, len, METERLINK_A_DEV_ID, &ev.dev_id);
 		a = nla_find(attrs, len, METERLINK_A_CLOCK_STEP_NS);
 		ret = a ? mli_get_u64(a, &step) : -EPROTO;
 		ev.clock_step_ns = (int64_t)step;

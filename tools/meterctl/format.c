@@ -183,11 +183,11 @@ json_t *fmt_reading_json(uint32_t dev_id, const struct meterlink_reading *r)
 
 void fmt_reading_human(FILE *f, uint32_t dev_id, const struct meterlink_reading *r)
 {
-	char t[48], b[9][32], u[24];
+	char t[48], b[9][48], u[24];
 	uint32_t i;
 
 	rfc3339(r->realtime_ns, t, sizeof(t), false);
-	fprintf(f, "meter%" PRIu32 " seq %" PRIu64 " %s +%s ", dev_id, r->seq, t,
+	fprintf(f, "meter%" PRIu32 " seq %" PRIu64 " %s +%s ", dev_id, (uint64_t)r->seq, t,
 		fmt_duration(r->uncertainty_ns, u, sizeof(u)));
 	flags_human(f, r->flags);
 	fputc('\n', f);
@@ -405,7 +405,7 @@ json_t *fmt_event_json(const struct ml_event *ev)
 
 void fmt_event_human(FILE *f, const struct ml_event *ev)
 {
-	char a[24], b[32];
+	char a[24], b[48];
 
 	switch (ev->type) {
 	case ML_EVENT_DEV_ADD:

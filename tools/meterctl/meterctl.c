@@ -35,7 +35,8 @@ static void usage(FILE *f)
 	fprintf(f, "usage: meterctl [-j|--json] COMMAND [ARGS]\n"
 		"       meterctl -h|--help\n\ncommands:\n");
 	for (i = 0; i < NR_CMDS; i++)
-		fprintf(f, "  %s %s\n", cmds[i].name, cmds[i].args);
+		fprintf(f, "  %s%s%s\n", cmds[i].name, *cmds[i].args ? " " : "",
+			cmds[i].args);
 	fprintf(f, "\nDEV is meterN or N; DURATION is a number with ns, us, ms or s.\n"
 		"See meterctl(8).\n");
 }
@@ -52,7 +53,8 @@ int ctl_usage(struct ctl *c, const char *fmt, ...)
 	fputc('\n', stderr);
 	for (i = 0; i < NR_CMDS; i++)
 		if (c->cmd && !strcmp(c->cmd, cmds[i].name))
-			fprintf(stderr, "usage: meterctl [-j] %s %s\n", cmds[i].name, cmds[i].args);
+			fprintf(stderr, "usage: meterctl [-j] %s%s%s\n", cmds[i].name,
+				*cmds[i].args ? " " : "", cmds[i].args);
 	return CTL_EXIT_USAGE;
 }
 

@@ -74,6 +74,8 @@ int parse_dev(const char *s, uint32_t *id);
 int parse_duration(const char *s, uint64_t *ns);
 /* a decimal count, 1..@max */
 int parse_count(const char *s, uint64_t max, uint64_t *n);
+/* a decimal index, 0..@max */
+int parse_index(const char *s, uint64_t max, uint64_t *n);
 /* "[+-]<digits>[ppm]" within +-METERLINK_CALIB_MAX_PPM*10 (the kernel checks the range) */
 int parse_ppm(const char *s, int32_t *ppm);
 /* "poll" or "irq" */

@@ -82,6 +82,17 @@ int parse_count(const char *s, uint64_t max, uint64_t *n)
 	return 0;
 }
 
+int parse_index(const char *s, uint64_t max, uint64_t *n)
+{
+	unsigned int nd;
+	uint64_t v;
+
+	if (digits(&s, &v, &nd) || !nd || *s || v > max)
+		return -EINVAL;
+	*n = v;
+	return 0;
+}
+
 int parse_ppm(const char *s, int32_t *ppm)
 {
 	bool neg = false;

@@ -3,6 +3,8 @@
  * meterctl set DEV { period DURATION | mode poll|irq | batch COUNT [DURATION] }...
  * Everything given goes in one DEV_SET: the kernel applies all or nothing.
  */
+#include <string.h>
+
 #include "meterctl.h"
 
 int cmd_set(struct ctl *c, int argc, char **argv)

@@ -18,8 +18,8 @@ static int on_reading(void *ctx, uint32_t dev_id, const struct meterlink_reading
 {
 	int *left = ctx;
 
-	printf("meter%" PRIu32 " seq %" PRIu64 ": %" PRId64 " mW\n", dev_id, r->seq,
-	       r->phase[0].active_mw);
+	printf("meter%" PRIu32 " seq %" PRIu64 ": %" PRId64 " mW\n", dev_id, (uint64_t)r->seq,
+	       (int64_t)r->phase[0].active_mw);
 	return --*left > 0 ? 0 : 1;	/* non-zero stops ml_sub_dispatch() */
 }
 
