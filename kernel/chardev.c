@@ -237,6 +237,7 @@ static int meter_get_stats(struct meter_dev *m, struct meter_file *f,
 		.missed_periods = meter_counter(m, METER_CNT_MISSED_PERIODS),
 		.irq_faults = meter_counter(m, METER_CNT_IRQ_FAULTS),
 		.nl_drops = meter_counter(m, METER_CNT_NL_DROPS),
+		.acq_ns = meter_counter(m, METER_CNT_ACQ_NS),
 	};
 
 	mutex_lock(&f->lock);

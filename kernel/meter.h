@@ -30,6 +30,7 @@ enum meter_counter {
 	METER_CNT_MISSED_PERIODS,
 	METER_CNT_IRQ_FAULTS,
 	METER_CNT_NL_DROPS,
+	METER_CNT_ACQ_NS,		/* not a count: ns spent in samples */
 	METER_CNT_MAX,
 };
 

@@ -138,6 +138,7 @@ static int fill_stats(struct sk_buff *skb, struct meter_dev *m, u32 portid,
 		[METER_CNT_MISSED_PERIODS] = METERLINK_A_STATS_MISSED_PERIODS,
 		[METER_CNT_IRQ_FAULTS] = METERLINK_A_STATS_IRQ_FAULTS,
 		[METER_CNT_NL_DROPS] = METERLINK_A_STATS_NL_DROPS,
+		[METER_CNT_ACQ_NS] = METERLINK_A_STATS_ACQ_NS,
 	};
 	struct nlattr *nest;
 	unsigned int i;

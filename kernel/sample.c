@@ -152,6 +152,8 @@ void meter_sample(struct meter_dev *m, s64 rt, s64 bt, u32 flags)
 	unsigned int p, q;
 	s64 raw, v;
 
+	u64 t0 = ktime_get_ns();
+
 	meter_record_init(&rec, c->nr_phases, rt, bt);
 	spin_lock_irq(&m->acq_lock);
 	cal = m->calib;
@@ -184,6 +186,7 @@ void meter_sample(struct meter_dev *m, s64 rt, s64 bt, u32 flags)
 	rec.flags = flags;
 	if (flags & METERLINK_F_INVALID)
 		meter_count(m, METER_CNT_INVALID);
+	atomic64_add(ktime_get_ns() - t0, &m->cnt[METER_CNT_ACQ_NS]);
 	meter_ring_push(&m->ring, &rec);
 	meter_count(m, METER_CNT_SAMPLES);
 	wake_up_interruptible(&m->wq);

@@ -82,6 +82,10 @@ static struct dev_ext_attribute dev_attr_nl_drops = {
 	__ATTR(nl_drops, 0444, counter_show, NULL), (void *)METER_CNT_NL_DROPS
 };
 
+static struct dev_ext_attribute dev_attr_acq_ns = {
+	__ATTR(acq_ns, 0444, counter_show, NULL), (void *)METER_CNT_ACQ_NS
+};
+
 static struct attribute *meter_attrs[] = {
 	&dev_attr_chip.attr,
 	&dev_attr_nr_phases.attr,
@@ -96,6 +100,7 @@ static struct attribute *meter_attrs[] = {
 	&dev_attr_missed_periods.attr.attr,
 	&dev_attr_irq_faults.attr.attr,
 	&dev_attr_nl_drops.attr.attr,
+	&dev_attr_acq_ns.attr.attr,
 	NULL
 };
 

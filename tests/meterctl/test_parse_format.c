@@ -200,7 +200,8 @@ static void reading_human_matches_golden(void **state)
 
 static void loss_and_event_json(void **state)
 {
-	struct ml_event ev = { .type = ML_EVENT_CLOCK_STEP, .clock_step_ns = -1500000000 };
+	struct ml_event ev = { .type = ML_EVENT_CLOCK_STEP, .dev_id = 1,
+			       .clock_step_ns = -1500000000 };
 	char *s;
 	json_t *j;
 
@@ -219,7 +220,8 @@ static void loss_and_event_json(void **state)
 	json_decref(j);
 	j = fmt_event_json(&ev);
 	s = json_dumps(j, JSON_COMPACT);
-	assert_string_equal(s, "{\"type\":\"clock-step\",\"clock_step_ns\":-1500000000}");
+	assert_string_equal(s, "{\"type\":\"clock-step\",\"dev\":\"meter1\",\"id\":1,"
+			    "\"clock_step_ns\":-1500000000}");
 	free(s);
 	json_decref(j);
 	ev = (struct ml_event){ .type = ML_EVENT_FAULT, .dev_id = 1,

@@ -379,11 +379,8 @@ json_t *fmt_event_json(const struct ml_event *ev)
 	char name[24];
 
 	json_object_set_new(o, "type", json_string(event_name(ev->type)));
-	if (ev->type != ML_EVENT_CLOCK_STEP) {
-		json_object_set_new(o, "dev", json_string(dev_name(ev->dev_id, name,
-								   sizeof(name))));
-		json_object_set_new(o, "id", json_integer(ev->dev_id));
-	}
+	json_object_set_new(o, "dev", json_string(dev_name(ev->dev_id, name, sizeof(name))));
+	json_object_set_new(o, "id", json_integer(ev->dev_id));
 	switch (ev->type) {
 	case ML_EVENT_DEV_ADD:
 		json_object_set_new(o, "device", fmt_dev_json(&ev->dev));
@@ -425,7 +422,8 @@ void fmt_event_human(FILE *f, const struct ml_event *ev)
 			ev->dev_id, ev->overrun_count);
 		break;
 	case ML_EVENT_CLOCK_STEP:
-		fprintf(f, "clock-step %s%s s\n", ev->clock_step_ns >= 0 ? "+" : "",
+		fprintf(f, "clock-step meter%" PRIu32 " %s%s s\n", ev->dev_id,
+			ev->clock_step_ns >= 0 ? "+" : "",
 			fixed(ev->clock_step_ns, 9, 9, b, sizeof(b)));
 		break;
 	}

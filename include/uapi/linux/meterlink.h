@@ -158,7 +158,8 @@ struct meterlink_stats {
 	__u64 missed_periods;	/* acquisition periods skipped */
 	__u64 irq_faults;	/* fallbacks from IRQ to polling mode */
 	__u64 nl_drops;		/* readings batches netlink could not deliver */
-	__u64 reserved[2];
+	__u64 acq_ns;		/* time spent reading samples from the chip */
+	__u64 reserved[1];
 };
 
 #define METER_IOC_MAGIC		0xB7
@@ -301,6 +302,7 @@ enum meterlink_stats_attr {
 	METERLINK_A_STATS_MISSED_PERIODS,
 	METERLINK_A_STATS_IRQ_FAULTS,
 	METERLINK_A_STATS_NL_DROPS,	/* readings messages not delivered */
+	METERLINK_A_STATS_ACQ_NS,	/* time spent reading samples */
 	__METERLINK_A_STATS_MAX,
 };
 
