@@ -123,7 +123,8 @@ assert d["chip"] == s("chip"), (d["chip"], s("chip"))
 assert d["nr_phases"] == int(s("nr_phases")), d
 assert d["period_ns"] == int(s("period_ns")), d
 assert d["mode"] == s("mode"), d
-assert d["bus_id"] == open(f"/sys/class/meter/{m}/device/uevent").read().split("spi:")[0] or True
+import os
+assert d["bus_id"] == os.path.basename(os.readlink(f"/sys/class/meter/{m}/device")), d
 assert 1 <= d["batch_count"] <= 64 and d["batch_ns"] >= 1000000, d
 assert d["min_period_ns"] <= d["period_ns"] <= d["max_period_ns"], d
 EOF
@@ -227,12 +228,12 @@ for line in open(f):
         s = v * i / 1e12 * 1000  # mVA
         P = s * math.cos(math.radians(a / 1000))
         Q = s * math.sin(math.radians(a / 1000))
-        lsb_v, lsb_i, lsb_p = (40000, 10000, 200) if dev == ade else (10000, 1000, 32)
+        lsb_v, lsb_i, lsb_p = (40, 10, 7) if dev == ade else (10000, 1000, 1)
         assert near(v, p["voltage_uv"], lsb_v), ("V", p, v)
         assert near(i, p["current_ua"], lsb_i), ("I", p, i)
         assert near(P, p["active_mw"], lsb_p), ("P", p, P)
         assert i == 0 or near(Q, p["reactive_mvar"], lsb_p), ("Q", p, Q)
-        assert near(fr, p["frequency_mhz"], 20), ("f", p)
+        assert near(fr, p["frequency_mhz"], 12), ("f", p)
         if i and a == 180000:
             assert p["active_mw"] < 0 and p["energy_import_uwh"] == 0, p
 print(seen)
@@ -278,8 +279,6 @@ check "events shows the meter added, then removed" \
 	 assert [x[\"type\"] for x in e] == [\"dev-add\", \"dev-del\"], e; \
 	 assert e[0][\"dev\"] == e[1][\"dev\"] == \"$m2\" and e[0][\"device\"][\"chip\"] == \"ade7953\", e'"
 
-"$M" watch "${m2:-meter2}" >"$tmp/out" 2>"$tmp/err" &
-w=$!
 m2=$(create ade7953 2)
 sleep 0.5
 "$M" watch "$m2" >"$tmp/out" 2>"$tmp/err" &

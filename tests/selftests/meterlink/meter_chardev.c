@@ -237,4 +237,46 @@ TEST_F(chardev, each_file_has_its_own_position)
 		}
 }
 
+/*
+ * debugfs shows the chip's named registers, read live from the chip, and
+ * leaves out the read-to-clear ones: reading those would steal energy.
+ */
+TEST_F(chardev, debugfs_register_dump_shows_live_registers)
+{
+	const struct sim_phase model[2] = {
+		{ .voltage_uv = 230000000, .current_ua = 5000000,
+		  .angle_mdeg = 0, .freq_mhz = 50000 },
+		{ .voltage_uv = 230000000, .current_ua = 0,
+		  .angle_mdeg = 0, .freq_mhz = 50000 },
+	};
+	char path[160], buf[4096];
+	unsigned int vrms = 0, irms = 0, reg;
+	char *line;
+	ssize_t n;
+
+	ASSERT_EQ(0, sim_set_model(0, model, 2)) TH_LOG("%s", sim_err);
+	snprintf(path, sizeof(path), "/sys/kernel/debug/meterlink/%s/registers",
+		 self->m.name);
+	n = sim_read_file(path, buf, sizeof(buf) - 1);
+	ASSERT_LT(0, n) TH_LOG("%s: %s", path, sim_err);
+	buf[n] = 0;
+	for (line = strtok(buf, "\n"); line; line = strtok(NULL, "\n")) {
+		char name[32];
+		unsigned int val;
+
+		ASSERT_EQ(3, sscanf(line, "%31s %x %x", name, &reg, &val))
+			TH_LOG("bad line '%s'", line);
+		/* AENERGYA/B and the reset-on-read status must not be there */
+		EXPECT_FALSE(reg == 0x21e || reg == 0x21f || reg == 0x22e)
+			TH_LOG("read-to-clear register %#x dumped", reg);
+		if (!strcmp(name, "VRMS"))
+			vrms = val;
+		if (!strcmp(name, "IRMSA"))
+			irms = val;
+	}
+	/* VRMS = V * 26000, IRMS = I * 100000 (Shelly front end) */
+	EXPECT_EQ(5980000U, vrms);
+	EXPECT_EQ(500000U, irms);
+}
+
 TEST_HARNESS_MAIN
