@@ -41,11 +41,12 @@ KERNEL_SRCS := $(filter-out %.mod.c,$(wildcard kernel/*.c kernel/*.h kernel/sim/
 TOOLS := $(BUILD)/tools/meterdump $(BUILD)/tools/meterbench
 
 include lib/ledger/ledger.mk
+include tools/meterctl/meterctl.mk
 
 .PHONY: all modules tools selftests check check-deps check-build style bench \
 	install modules_install clean demo
 
-all: modules tools ledger
+all: modules tools ledger libmeterlink meterctl
 
 check-kdir:
 	@test -n "$(KDIR)" -a -d "$(KDIR)" || { echo "error: no kernel build tree (KDIR); run scripts/install-deps.sh or set KDIR=" >&2; exit 1; }
@@ -85,9 +86,10 @@ check-deps:
 # everything, in the order a failure is cheapest to find
 check: check-deps
 	$(Q)$(MAKE) --no-print-directory modules tools selftests style
-	$(Q)$(MAKE) --no-print-directory check-ledger
+	$(Q)$(MAKE) --no-print-directory check-ledger check-meterctl-host
 	$(Q)tests/qemu/selftest.sh
 	$(Q)tests/run-kselftests.sh
+	$(Q)$(MAKE) --no-print-directory check-meterctl-guest
 	$(Q)tests/run-debug-kernel.sh
 
 bench: check-deps
@@ -99,7 +101,7 @@ demo: check-deps
 	$(Q)$(MAKE) --no-print-directory modules tools
 	$(Q)tests/demo.sh
 
-install: tools
+install: tools install-meterctl
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(INCLUDEDIR)/linux
 	install -m 0755 $(BUILD)/tools/meterdump $(DESTDIR)$(BINDIR)/meterdump
 	install -m 0644 include/uapi/linux/meterlink.h $(DESTDIR)$(INCLUDEDIR)/linux/

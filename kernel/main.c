@@ -85,6 +85,7 @@ static int meter_probe(struct spi_device *spi)
 	m->chip = chip;
 	m->spi = spi;
 	m->irq = spi->irq;
+	strscpy(m->bus_id, dev_name(&spi->dev), sizeof(m->bus_id));
 	mutex_init(&m->lock);
 	mutex_init(&m->io_lock);
 	spin_lock_init(&m->acq_lock);

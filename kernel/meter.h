@@ -42,6 +42,8 @@ struct meter_dev {
 	struct spi_device *spi;
 	struct regmap *regmap;
 	int irq;			/* 0 when the board wires none */
+	/* the SPI device's name: the device itself may be gone before us */
+	char bus_id[32];
 
 	/* configuration; @dead is set once the SPI device is gone */
 	struct mutex lock;

@@ -3,8 +3,11 @@
  * meterlink: the "meterlink" generic netlink family, written from
  * Documentation/netlink/specs/meterlink.yaml.
  *
- * Requests are checked by strict policies before any handler runs, and a
- * request is checked whole before any of it is applied. Readings go out on
+ * Requests are checked by strict policies (types, sizes, no unknown or
+ * unexpected attributes) before any handler runs; value ranges are checked
+ * in the handlers, so that every bad value is EINVAL with a message naming
+ * it (a policy range check would be ERANGE). A request is checked whole
+ * before any of it is applied. Readings go out on
  * the "readings" group in batches, bounded by a count and by a time; a
  * batch the kernel could not deliver to a subscriber is counted (nl_drops)
  * and announced on "events", and the subscriber itself sees ENOBUFS and
@@ -35,30 +38,14 @@ static const struct genl_multicast_group meter_mcgrps[] = {
 	[METER_GRP_EVENTS] = { .name = METERLINK_MCGRP_EVENTS },
 };
 
-static struct netlink_range_validation period_range = {
-	.min = METER_MIN_PERIOD_NS,
-	.max = 60 * NSEC_PER_SEC,	/* the chip's own limit is checked later */
-};
-
-static struct netlink_range_validation batch_ns_range = {
-	.min = NSEC_PER_MSEC,
-	.max = 10 * NSEC_PER_SEC,
-};
-
-static struct netlink_range_validation_signed ppm_range = {
-	.min = -METERLINK_CALIB_MAX_PPM,
-	.max = METERLINK_CALIB_MAX_PPM,
-};
+#define METER_BATCH_NS_MIN	NSEC_PER_MSEC
+#define METER_BATCH_NS_MAX	(10 * NSEC_PER_SEC)
 
 static const struct nla_policy phase_policy[METERLINK_A_CALIB_PHASE_MAX + 1] = {
-	[METERLINK_A_CALIB_PHASE_INDEX] =
-		NLA_POLICY_MAX(NLA_U32, METERLINK_MAX_PHASES - 1),
-	[METERLINK_A_CALIB_VOLTAGE_PPM] =
-		NLA_POLICY_FULL_RANGE_SIGNED(NLA_S32, &ppm_range),
-	[METERLINK_A_CALIB_CURRENT_PPM] =
-		NLA_POLICY_FULL_RANGE_SIGNED(NLA_S32, &ppm_range),
-	[METERLINK_A_CALIB_POWER_PPM] =
-		NLA_POLICY_FULL_RANGE_SIGNED(NLA_S32, &ppm_range),
+	[METERLINK_A_CALIB_PHASE_INDEX] = { .type = NLA_U32 },
+	[METERLINK_A_CALIB_VOLTAGE_PPM] = { .type = NLA_S32 },
+	[METERLINK_A_CALIB_CURRENT_PPM] = { .type = NLA_S32 },
+	[METERLINK_A_CALIB_POWER_PPM] = { .type = NLA_S32 },
 };
 
 static const struct nla_policy calib_policy[METERLINK_A_CALIB_MAX + 1] = {
@@ -67,12 +54,10 @@ static const struct nla_policy calib_policy[METERLINK_A_CALIB_MAX + 1] = {
 
 static const struct nla_policy meter_policy[METERLINK_A_MAX + 1] = {
 	[METERLINK_A_DEV_ID] = { .type = NLA_U32 },
-	[METERLINK_A_DEV_MODE] = NLA_POLICY_MAX(NLA_U32, __METERLINK_MODE_MAX - 1),
-	[METERLINK_A_DEV_PERIOD_NS] = NLA_POLICY_FULL_RANGE(NLA_U64, &period_range),
-	[METERLINK_A_DEV_BATCH_COUNT] =
-		NLA_POLICY_RANGE(NLA_U32, 1, METERLINK_BATCH_MAX),
-	[METERLINK_A_DEV_BATCH_NS] =
-		NLA_POLICY_FULL_RANGE(NLA_U64, &batch_ns_range),
+	[METERLINK_A_DEV_MODE] = { .type = NLA_U32 },
+	[METERLINK_A_DEV_PERIOD_NS] = { .type = NLA_U64 },
+	[METERLINK_A_DEV_BATCH_COUNT] = { .type = NLA_U32 },
+	[METERLINK_A_DEV_BATCH_NS] = { .type = NLA_U64 },
 	[METERLINK_A_CALIB] = NLA_POLICY_NESTED(calib_policy),
 };
 
@@ -103,7 +88,7 @@ static int fill_dev(struct sk_buff *skb, struct meter_dev *m, u32 portid,
 	    nla_put_string(skb, METERLINK_A_DEV_NAME, dev_name(&m->classdev)) ||
 	    nla_put_string(skb, METERLINK_A_DEV_CHIP, c->name) ||
 	    nla_put_u32(skb, METERLINK_A_DEV_CHIP_ID, c->id) ||
-	    nla_put_string(skb, METERLINK_A_DEV_BUS_ID, dev_name(&m->spi->dev)) ||
+	    nla_put_string(skb, METERLINK_A_DEV_BUS_ID, m->bus_id) ||
 	    nla_put_u32(skb, METERLINK_A_DEV_NR_PHASES, c->nr_phases) ||
 	    nla_put_u32(skb, METERLINK_A_DEV_CAPS,
 			m->irq ? METERLINK_CAP_IRQ : 0) ||
@@ -261,9 +246,30 @@ static int dev_set(struct meter_dev *m, struct genl_info *info)
 	int ret;
 
 	/* all of it is checked before any of it is applied */
+	if (pa && nla_get_u64(pa) < METER_MIN_PERIOD_NS) {
+		NL_SET_ERR_MSG_ATTR(info->extack, pa,
+				    "period below the minimum (see min-period-ns)");
+		return -EINVAL;
+	}
 	if (pa && nla_get_u64(pa) > m->chip->max_period_ns) {
 		NL_SET_ERR_MSG_ATTR(info->extack, pa,
 				    "period above this chip's maximum (see max-period-ns)");
+		return -EINVAL;
+	}
+	if (ma && nla_get_u32(ma) >= __METERLINK_MODE_MAX) {
+		NL_SET_ERR_MSG_ATTR(info->extack, ma, "unknown mode");
+		return -EINVAL;
+	}
+	if (ca && (nla_get_u32(ca) < 1 ||
+		   nla_get_u32(ca) > METERLINK_BATCH_MAX)) {
+		NL_SET_ERR_MSG_ATTR(info->extack, ca,
+				    "batch count out of range 1..64");
+		return -EINVAL;
+	}
+	if (na && (nla_get_u64(na) < METER_BATCH_NS_MIN ||
+		   nla_get_u64(na) > METER_BATCH_NS_MAX)) {
+		NL_SET_ERR_MSG_ATTR(info->extack, na,
+				    "batch time out of range 1 ms..10 s");
 		return -EINVAL;
 	}
 	if (ma && nla_get_u32(ma) == METERLINK_MODE_IRQ && !m->irq) {
@@ -353,7 +359,7 @@ static int calib_set(struct meter_dev *m, struct genl_info *info)
 	struct nlattr *ca = info->attrs[METERLINK_A_CALIB], *ph;
 	struct meterlink_calibration c;
 	unsigned long seen = 0;
-	int rem, ret;
+	int rem, ret, a;
 	u32 i;
 
 	if (!ca) {
@@ -371,6 +377,17 @@ static int calib_set(struct meter_dev *m, struct genl_info *info)
 			return -EINVAL;
 		}
 		i = nla_get_u32(tb[METERLINK_A_CALIB_PHASE_INDEX]);
+		for (a = METERLINK_A_CALIB_VOLTAGE_PPM;
+		     a <= METERLINK_A_CALIB_POWER_PPM; a++) {
+			s32 ppm = tb[a] ? nla_get_s32(tb[a]) : 0;
+
+			if (ppm < -METERLINK_CALIB_MAX_PPM ||
+			    ppm > METERLINK_CALIB_MAX_PPM) {
+				NL_SET_ERR_MSG_ATTR(info->extack, tb[a],
+						    "gain out of range +-200000 ppm");
+				return -EINVAL;
+			}
+		}
 		if (i >= m->chip->nr_phases) {
 			NL_SET_ERR_MSG_ATTR(info->extack, ph,
 					    "phase index beyond this meter's phases");

@@ -26,7 +26,7 @@ struct ml {
 struct mli_seq {
 	uint32_t dev_id;
 	uint64_t next;			/* seq expected next */
-	bool resync;			/* an overflow happened since the last record */
+	bool resync;			/* its loss in an overflow is still to be counted */
 };
 
 struct ml_sub {
@@ -34,6 +34,7 @@ struct ml_sub {
 	int family;
 	struct mli_seq *seqs;
 	size_t nr_seqs, cap_seqs;
+	bool draining;			/* overflowed; the queue is not yet empty */
 	unsigned char *buf;
 	size_t buf_len;
 };
@@ -74,6 +75,8 @@ int mli_sub_handle(struct ml_sub *sub, struct nlmsghdr *nlh,
 		   const struct ml_sub_ops *ops, void *ctx);
 /* The socket overflowed: report it and mark every device for resync. */
 int mli_sub_overflow(struct ml_sub *sub, const struct ml_sub_ops *ops, void *ctx);
+/* The socket's queue was found empty (recvmsg() said EAGAIN). */
+void mli_sub_drained(struct ml_sub *sub);
 /* A subscription without a socket, for the unit tests. */
 struct ml_sub *mli_sub_alloc(int family);
 

@@ -199,9 +199,11 @@ enum ml_loss_kind {
 	/*
 	 * This socket's receive queue overflowed (recvmsg() said ENOBUFS):
 	 * first reported once with @dev_id -1 and @lost 0, as soon as it is
-	 * seen; then once per device whose next record shows it lost some,
+	 * seen; then, after the records queued before the drop have been
+	 * delivered, once per device whose next record shows it lost some,
 	 * with that device's @dev_id and the exact count. Events may have
-	 * been lost too.
+	 * been lost too. (The subscription sets NETLINK_BROADCAST_ERROR, so
+	 * the kernel counts the drop in nl_drops and sends an OVERRUN event.)
 	 */
 	ML_LOSS_ENOBUFS,
 };
@@ -247,8 +249,8 @@ int ml_sub_set_rcvbuf(struct ml_sub *sub, size_t bytes);
  * sets it, and a seq lower than expected (the device was re-created)
  * resets it silently; DEV_ADD and DEV_DEL events forget the device. After
  * an overflow, see ML_LOSS_ENOBUFS. Errors: a callback's non-zero value,
- * -EPROTO for a message it cannot parse (the rest of the queue is still
- * delivered on the next call), or a recvmsg() errno.
+ * -EPROTO after delivering everything else when a message or record could
+ * not be parsed (skipped records then show as a GAP), or a recvmsg() errno.
  */
 int ml_sub_dispatch(struct ml_sub *sub, const struct ml_sub_ops *ops, void *ctx);
 

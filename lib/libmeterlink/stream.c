@@ -7,9 +7,14 @@
  * not build or queue a message for anyone (the device's seq jumps: GAP),
  * or this socket's queue was full (recvmsg() fails once with ENOBUFS and
  * the kernel dropped an unknown number of messages of unknown devices).
- * Because seq is per device and never reused, the next record of each
- * device after an overflow still tells exactly how many of its records
- * were lost; those counts are reported as ENOBUFS losses of that device.
+ *
+ * The ENOBUFS comes before the messages still queued from before the drop,
+ * and the kernel drops everything for this socket until its queue is empty
+ * again (NETLINK_S_CONGESTED). So the records read until the queue is
+ * first found empty are all from before the loss, and each device's first
+ * record after that tells exactly how many of its records were dropped
+ * (seq is per device and never reused): that count is reported as an
+ * ENOBUFS loss of that device.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -78,9 +83,11 @@ static int seq_check(struct ml_sub *sub, uint32_t id, uint64_t seq,
 	}
 	/* below expected: a new device under a reused id; nothing was lost */
 	lost = seq > s->next ? seq - s->next : 0;
-	resync = s->resync;
+	/* from before the drop while draining; the first one after it counts */
+	resync = s->resync && !sub->draining;
+	if (resync)
+		s->resync = false;
 	s->next = seq + 1;
-	s->resync = false;
 	if (!lost || quiet || !ops->loss)
 		return 0;
 	return ops->loss(ctx, id, lost, resync ? ML_LOSS_ENOBUFS : ML_LOSS_GAP);
@@ -92,7 +99,13 @@ int mli_sub_overflow(struct ml_sub *sub, const struct ml_sub_ops *ops, void *ctx
 
 	for (i = 0; i < sub->nr_seqs; i++)
 		sub->seqs[i].resync = true;
+	sub->draining = true;
 	return ops->loss ? ops->loss(ctx, -1, 0, ML_LOSS_ENOBUFS) : 0;
+}
+
+void mli_sub_drained(struct ml_sub *sub)
+{
+	sub->draining = false;
 }
 
 /* ---- messages ---- */
@@ -252,7 +265,7 @@ static int join(struct ml *ml, struct ml_sub *sub, uint32_t grp, const char *nam
 int ml_subscribe(struct ml *ml, unsigned int groups, struct ml_sub **out)
 {
 	struct ml_sub *sub;
-	int ret;
+	int ret, one = 1;
 
 	*out = NULL;
 	ml->errmsg[0] = 0;
@@ -274,6 +287,16 @@ int ml_subscribe(struct ml *ml, unsigned int groups, struct ml_sub **out)
 		ret = nl_socket_set_nonblocking(sub->sk);
 	if (ret) {
 		ret = mli_errno(ret);
+		goto fail;
+	}
+	/*
+	 * Without this the kernel never learns that a multicast did not reach
+	 * this socket, so it could neither count it (nl_drops) nor announce
+	 * it (OVERRUN event).
+	 */
+	if (setsockopt(nl_socket_get_fd(sub->sk), SOL_NETLINK, NETLINK_BROADCAST_ERROR,
+		       &one, sizeof(one)) < 0) {
+		ret = -errno;
 		goto fail;
 	}
 	if (groups & ML_GROUP_READINGS) {
@@ -330,8 +353,10 @@ int ml_sub_dispatch(struct ml_sub *sub, const struct ml_sub_ops *ops, void *ctx)
 		if (n < 0) {
 			if (errno == EINTR)
 				continue;
-			if (errno == EAGAIN || errno == EWOULDBLOCK)
+			if (errno == EAGAIN || errno == EWOULDBLOCK) {
+				mli_sub_drained(sub);
 				break;
+			}
 			if (errno != ENOBUFS)
 				return -errno;
 			ret = mli_sub_overflow(sub, ops, ctx);

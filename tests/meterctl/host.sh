@@ -98,10 +98,11 @@ fi
 # ---- the library ----
 
 syms=$(nm -D --defined-only "$LIBDIR/libmeterlink.so" | awk '$2 == "T" { print $3 }')
-if [[ -n $syms ]] && ! grep -v '^ml_' <<<"$syms" | grep -q .; then
+others=$(grep -v '^ml_' <<<"$syms")
+if [[ -n $syms && -z $others ]]; then
 	ok "libmeterlink.so exports only ml_* functions ($(wc -l <<<"$syms"))"
 else
-	not_ok "libmeterlink.so exports only ml_* functions: $(grep -v '^ml_' <<<"$syms" | tr '\n' ' ')"
+	not_ok "libmeterlink.so exports only ml_* functions: $(tr '\n' ' ' <<<"$others")"
 fi
 hdr=$(grep -oE '\bml_[a-z_]+\(' "$root/lib/libmeterlink/meterlink.h" | tr -d '(' | sort -u)
 if [[ $hdr == "$(sed 's/@.*//' <<<"$syms" | sort -u)" ]]; then
@@ -109,12 +110,12 @@ if [[ $hdr == "$(sed 's/@.*//' <<<"$syms" | sort -u)" ]]; then
 else
 	not_ok "meterlink.h and the exports differ: $(diff <(echo "$hdr") <(sed 's/@.*//' <<<"$syms" | sort -u) | tr '\n' ' ')"
 fi
-if readelf -d "$LIBDIR/libmeterlink.so" | grep -q 'SONAME.*\[libmeterlink\.so\.0\]'; then
+if [[ $(readelf -d "$LIBDIR/libmeterlink.so") == *'(SONAME)'*'[libmeterlink.so.0]'* ]]; then
 	ok "the soname is libmeterlink.so.0"
 else
 	not_ok "the soname is libmeterlink.so.0"
 fi
-if ar t "$LIBDIR/libmeterlink.a" | grep -q stream.o; then
+if [[ $(ar t "$LIBDIR/libmeterlink.a") == *stream.o* ]]; then
 	ok "libmeterlink.a holds the objects"
 else
 	not_ok "libmeterlink.a holds the objects"
@@ -192,7 +193,8 @@ if [[ -n ${ML_DESTDIR:-} ]]; then
 		pkg-config --cflags --libs meterlink)
 	if gcc -Wall -Wextra -Werror -o "$tmp/watch" \
 		"$root/lib/libmeterlink/examples/watch.c" $flags 2>"$tmp/err" &&
-		LD_LIBRARY_PATH=$D/usr/lib ldd "$tmp/watch" | grep -q "$D/usr/lib/libmeterlink.so.0"; then
+		LD_LIBRARY_PATH=$D/usr/lib ldd "$tmp/watch" >"$tmp/ldd" &&
+		grep -q "$D/usr/lib/libmeterlink.so.0" "$tmp/ldd"; then
 		ok "the example builds with pkg-config meterlink and links libmeterlink.so.0"
 	else
 		not_ok "the example builds with pkg-config meterlink and links libmeterlink.so.0"

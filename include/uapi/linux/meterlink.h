@@ -191,7 +191,9 @@ struct meterlink_stats {
  *                             METERLINK_A_READING per record, in seq order
  *   METERLINK_CMD_DEV_ADD, METERLINK_CMD_DEV_DEL, METERLINK_CMD_FAULT,
  *   METERLINK_CMD_OVERRUN, METERLINK_CMD_CLOCK_STEP
- *                             multicast "events"
+ *                             multicast "events"; each carries
+ *                             METERLINK_A_DEV_ID (CLOCK_STEP: of the meter
+ *                             whose records showed the step)
  *
  *   METERLINK_A_DEV_ID            u32, N of /dev/meterN
  *   METERLINK_A_DEV_NAME          string, "meterN"
