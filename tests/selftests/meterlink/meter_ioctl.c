@@ -78,7 +78,7 @@ TEST_F(info, get_info_and_sysfs_describe_device)
 {
 	static const char *const counters[] = {
 		"samples", "spi_errors", "corrected", "invalid", "irqs", "spurious_irqs",
-		"missed_periods", "irq_faults",
+		"missed_periods", "irq_faults", "nl_drops", "acq_ns",
 	};
 	struct meterlink_calibration cal;
 	struct meterlink_info info;
@@ -125,7 +125,9 @@ TEST_F(info, get_info_and_sysfs_describe_device)
 	EXPECT_EQ(0U, st.overruns);
 	EXPECT_EQ(0U, st.spi_errors);
 	EXPECT_EQ(0U, st.irq_faults);
-	for (i = 0; i < 3; i++) {
+	EXPECT_EQ(0U, st.nl_drops);
+	EXPECT_LT(0U, st.acq_ns);	/* reading the samples took time */
+	for (i = 0; i < (int)(sizeof(st.reserved) / sizeof(st.reserved[0])); i++) {
 		EXPECT_EQ(0U, st.reserved[i]);
 	}
 	ASSERT_EQ(0, meter_attr_u64(&self->m, "samples", &v)) TH_LOG("%s", sim_err);
