@@ -296,16 +296,23 @@ static int dev_set(struct meter_dev *m, struct genl_info *info)
 	return 0;
 }
 
-static int dev_set_doit(struct sk_buff *skb, struct genl_info *info)
+/* runs @fn on the device the request names, holding a reference */
+static int with_dev(struct genl_info *info,
+		    int (*fn)(struct meter_dev *m, struct genl_info *info))
 {
 	struct meter_dev *m = req_dev(info);
 	int ret;
 
 	if (IS_ERR(m))
 		return PTR_ERR(m);
-	ret = dev_set(m, info);
+	ret = fn(m, info);
 	put_device(&m->classdev);
 	return ret;
+}
+
+static int dev_set_doit(struct sk_buff *skb, struct genl_info *info)
+{
+	return with_dev(info, dev_set);
 }
 
 static int fill_calib(struct sk_buff *skb, struct meter_dev *m, u32 portid,
@@ -412,14 +419,7 @@ static int calib_set(struct meter_dev *m, struct genl_info *info)
 
 static int calib_set_doit(struct sk_buff *skb, struct genl_info *info)
 {
-	struct meter_dev *m = req_dev(info);
-	int ret;
-
-	if (IS_ERR(m))
-		return PTR_ERR(m);
-	ret = calib_set(m, info);
-	put_device(&m->classdev);
-	return ret;
+	return with_dev(info, calib_set);
 }
 
 static const struct genl_ops meter_ops[] = {
