@@ -42,6 +42,7 @@ TOOLS := $(BUILD)/tools/meterdump $(BUILD)/tools/meterbench
 
 include lib/ledger/ledger.mk
 include tools/meterctl/meterctl.mk
+include dts-overlays/dtbs.mk
 
 .PHONY: all modules tools selftests check check-deps check-build style bench \
 	install modules_install clean demo
@@ -86,7 +87,8 @@ check-deps:
 # everything, in the order a failure is cheapest to find
 check: check-deps
 	$(Q)$(MAKE) --no-print-directory modules tools selftests style
-	$(Q)$(MAKE) --no-print-directory check-ledger check-meterctl-host
+	$(Q)$(MAKE) --no-print-directory check-ledger check-meterctl-host \
+		check-dtbs check-dt-bindings
 	$(Q)tests/qemu/selftest.sh
 	$(Q)tests/run-kselftests.sh
 	$(Q)$(MAKE) --no-print-directory check-meterctl-guest

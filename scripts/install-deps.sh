@@ -17,6 +17,8 @@ pkgs=(
 	libclang-rt-14-dev
 	# libmeterlink and meterctl (tools/meterctl/meterctl.mk)
 	libnl-3-dev libnl-genl-3-dev libjansson-dev iproute2
+	# device tree overlays and bindings (dts-overlays/dtbs.mk)
+	device-tree-compiler cpp dt-schema
 )
 
 # One dpkg-query for all packages; unknown packages print nothing and count as missing.
