@@ -43,6 +43,7 @@ TOOLS := $(BUILD)/tools/meterdump $(BUILD)/tools/meterbench
 include lib/ledger/ledger.mk
 include tools/meterctl/meterctl.mk
 include dts-overlays/dtbs.mk
+include udev/udev.mk
 
 .PHONY: all modules tools selftests check check-deps check-build style bench \
 	install modules_install clean demo
@@ -91,7 +92,7 @@ check: check-deps
 		check-dtbs check-dt-bindings
 	$(Q)tests/qemu/selftest.sh
 	$(Q)tests/run-kselftests.sh
-	$(Q)$(MAKE) --no-print-directory check-meterctl-guest
+	$(Q)$(MAKE) --no-print-directory check-meterctl-guest check-udev
 	$(Q)tests/run-debug-kernel.sh
 
 bench: check-deps
@@ -103,7 +104,7 @@ demo: check-deps
 	$(Q)$(MAKE) --no-print-directory modules tools
 	$(Q)tests/demo.sh
 
-install: tools install-meterctl
+install: tools install-meterctl install-udev
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(INCLUDEDIR)/linux
 	install -m 0755 $(BUILD)/tools/meterdump $(DESTDIR)$(BINDIR)/meterdump
 	install -m 0644 include/uapi/linux/meterlink.h $(DESTDIR)$(INCLUDEDIR)/linux/

@@ -19,6 +19,8 @@ pkgs=(
 	libnl-3-dev libnl-genl-3-dev libjansson-dev iproute2
 	# device tree overlays and bindings (dts-overlays/dtbs.mk)
 	device-tree-compiler cpp dt-schema
+	# the udev rules' guest test (udev/udev.mk)
+	udev
 )
 
 # One dpkg-query for all packages; unknown packages print nothing and count as missing.
