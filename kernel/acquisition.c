@@ -58,6 +58,9 @@ static enum hrtimer_restart meter_timer_fn(struct hrtimer *t)
 	spin_unlock(&m->acq_lock);
 
 	if (fallback) {
+		spin_lock(&m->acq_lock);
+		m->fallback_wanted = true;
+		spin_unlock(&m->acq_lock);
 		queue_work(system_highpri_wq, &m->fallback_work);
 		return HRTIMER_NORESTART;
 	}
@@ -154,6 +157,9 @@ static irqreturn_t meter_irq_thread(int irq, void *data)
 		if (++m->spurious_run >= METER_STORM_LIMIT) {
 			m->spurious_run = 0;
 			meter_irq_off(m, true);
+			spin_lock_irq(&m->acq_lock);
+			m->fallback_wanted = true;
+			spin_unlock_irq(&m->acq_lock);
 			queue_work(system_highpri_wq, &m->fallback_work);
 		}
 		mutex_unlock(&m->io_lock);
@@ -218,6 +224,7 @@ static int meter_go(struct meter_dev *m, u32 mode, u64 period)
 	}
 	spin_lock_irq(&m->acq_lock);
 	m->mode = mode;
+	m->fallback_wanted = false;	/* a queued fallback is now stale */
 	m->last_rt = 0;
 	m->irq_seen = true;	/* the watchdog's first look is a grace */
 	m->irq_enabled = mode == METERLINK_MODE_IRQ;
@@ -233,8 +240,13 @@ static void meter_fallback_fn(struct work_struct *w)
 {
 	struct meter_dev *m = container_of(w, struct meter_dev, fallback_work);
 
+	bool wanted;
+
 	mutex_lock(&m->lock);
-	if (!m->dead && m->mode == METERLINK_MODE_IRQ) {
+	spin_lock_irq(&m->acq_lock);
+	wanted = m->fallback_wanted;
+	spin_unlock_irq(&m->acq_lock);
+	if (!m->dead && m->mode == METERLINK_MODE_IRQ && wanted) {
 		bool storm;
 
 		spin_lock_irq(&m->acq_lock);
@@ -309,42 +321,47 @@ void meter_acq_stop(struct meter_dev *m)
 	hrtimer_cancel(&m->timer);
 }
 
-int meter_set_period(struct meter_dev *m, u64 period_ns)
+/*
+ * Mode and period in one step, all or nothing: on failure the device runs
+ * as before (or polls, if even that fails). @mode or @period_ns of
+ * U32_MAX / 0 keep the current value.
+ */
+int meter_reconfigure(struct meter_dev *m, u32 mode, u64 period_ns)
 {
+	u32 old_mode;
+	u64 old_period;
 	int ret;
 
-	if (period_ns < METER_MIN_PERIOD_NS || period_ns > m->chip->max_period_ns)
+	if (period_ns && (period_ns < METER_MIN_PERIOD_NS ||
+			  period_ns > m->chip->max_period_ns))
 		return -EINVAL;
-	mutex_lock(&m->lock);
-	if (m->dead) {
-		ret = -ENODEV;
-	} else {
-		meter_quiesce(m);
-		ret = meter_go(m, m->mode, period_ns);
-		if (ret)
-			meter_go(m, METERLINK_MODE_POLL, m->period_ns);
-	}
-	mutex_unlock(&m->lock);
-	return ret;
-}
-
-int meter_set_mode(struct meter_dev *m, u32 mode)
-{
-	int ret;
-
-	if (mode >= __METERLINK_MODE_MAX)
+	if (mode != U32_MAX && mode >= __METERLINK_MODE_MAX)
 		return -EINVAL;
 	if (mode == METERLINK_MODE_IRQ && !m->irq)
 		return -EOPNOTSUPP;
 	mutex_lock(&m->lock);
 	if (m->dead) {
-		ret = -ENODEV;
-	} else {
-		meter_quiesce(m);
-		ret = meter_go(m, mode, m->period_ns);
-		if (ret)
-			meter_go(m, METERLINK_MODE_POLL, m->period_ns);
+		mutex_unlock(&m->lock);
+		return -ENODEV;
 	}
+	old_mode = m->mode;
+	old_period = m->period_ns;
+	meter_quiesce(m);
+	ret = meter_go(m, mode == U32_MAX ? old_mode : mode,
+		       period_ns ? period_ns : old_period);
+	if (ret && meter_go(m, old_mode, old_period))
+		meter_go(m, METERLINK_MODE_POLL, old_period);
 	mutex_unlock(&m->lock);
 	return ret;
+}
+
+int meter_set_period(struct meter_dev *m, u64 period_ns)
+{
+	return meter_reconfigure(m, U32_MAX, period_ns ? period_ns : 1);
+}
+
+int meter_set_mode(struct meter_dev *m, u32 mode)
+{
+	return meter_reconfigure(m, mode == U32_MAX ? __METERLINK_MODE_MAX :
+				 mode, 0);
 }

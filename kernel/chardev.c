@@ -85,7 +85,7 @@ static ssize_t meter_read(struct file *file, char __user *buf, size_t count,
 	struct meter_dev *m = f->m;
 	const size_t sz = sizeof(struct meterlink_reading);
 	size_t done = 0;
-	int ret;
+	int ret = 0;
 
 	if (count < sz)
 		return -EINVAL;
@@ -96,7 +96,7 @@ static ssize_t meter_read(struct file *file, char __user *buf, size_t count,
 
 		if (READ_ONCE(m->dead)) {
 			ret = -ENODEV;
-			goto out;
+			break;
 		}
 		n = min_t(size_t, (count - done) / sz, METER_READ_BATCH);
 		n = meter_ring_copy(&m->ring, &f->pos, &f->lost, f->buf, n);
@@ -105,22 +105,24 @@ static ssize_t meter_read(struct file *file, char __user *buf, size_t count,
 				break;
 			if (file->f_flags & O_NONBLOCK) {
 				ret = -EAGAIN;
-				goto out;
+				break;
 			}
+			/* wait without the file's lock: GET_STATS may want it */
+			mutex_unlock(&f->lock);
 			ret = wait_event_interruptible(m->wq,
 						       meter_readable(m, f));
 			if (ret)
-				goto out;
+				return ret;
+			if (mutex_lock_interruptible(&f->lock))
+				return -ERESTARTSYS;
 			continue;
 		}
 		if (copy_to_user(buf + done, f->buf, n * sz)) {
 			ret = -EFAULT;
-			goto out;
+			break;
 		}
 		done += n * sz;
 	}
-	ret = 0;
-out:
 	mutex_unlock(&f->lock);
 	return done ? done : ret;
 }
@@ -240,7 +242,8 @@ static int meter_get_stats(struct meter_dev *m, struct meter_file *f,
 		.acq_ns = meter_counter(m, METER_CNT_ACQ_NS),
 	};
 
-	mutex_lock(&f->lock);
+	if (mutex_lock_interruptible(&f->lock))
+		return -ERESTARTSYS;
 	s.overruns = f->lost;
 	/* a reader that has fallen behind learns it before its next read */
 	if (meter_ring_head(&m->ring) - f->pos > m->ring.size)

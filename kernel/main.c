@@ -36,20 +36,6 @@ static bool meter_volatile(struct device *dev, unsigned int reg)
 	return true;
 }
 
-static bool meter_readable_reg(struct device *dev, unsigned int reg)
-{
-	struct meter_dev *m = spi_get_drvdata(to_spi_device(dev));
-
-	return m->chip->readable(reg);
-}
-
-static bool meter_precious_reg(struct device *dev, unsigned int reg)
-{
-	struct meter_dev *m = spi_get_drvdata(to_spi_device(dev));
-
-	return m->chip->precious(reg);
-}
-
 static const struct meter_chip *meter_match(struct spi_device *spi)
 {
 	const struct spi_device_id *id;
@@ -59,6 +45,17 @@ static const struct meter_chip *meter_match(struct spi_device *spi)
 		return data;
 	id = spi_get_device_id(spi);
 	return id ? (const struct meter_chip *)id->driver_data : NULL;
+}
+
+/* from the match, not from our state: regmap's debugfs may call these */
+static bool meter_readable_reg(struct device *dev, unsigned int reg)
+{
+	return meter_match(to_spi_device(dev))->readable(reg);
+}
+
+static bool meter_precious_reg(struct device *dev, unsigned int reg)
+{
+	return meter_match(to_spi_device(dev))->precious(reg);
 }
 
 static int meter_probe(struct spi_device *spi)
@@ -99,7 +96,11 @@ static int meter_probe(struct spi_device *spi)
 
 	cfg.name = chip->name;
 	cfg.max_register = chip->max_register;
-	m->regmap = devm_regmap_init(&spi->dev, NULL, m, &cfg);
+	/*
+	 * Not devm: the regmap's context is @m, which remove() frees, and
+	 * devres would tear the regmap down only after remove() returned.
+	 */
+	m->regmap = regmap_init(&spi->dev, NULL, m, &cfg);
 	if (IS_ERR(m->regmap)) {
 		ret = dev_err_probe(&spi->dev, PTR_ERR(m->regmap),
 				    "cannot set up regmap\n");
@@ -107,29 +108,31 @@ static int meter_probe(struct spi_device *spi)
 	}
 	ret = chip->identify(m);
 	if (ret)
-		goto err_put;
+		goto err_regmap;
 	ret = chip->setup(m);
 	if (ret) {
 		dev_err_probe(&spi->dev, ret, "cannot set up the %s\n",
 			      chip->name);
-		goto err_put;
+		goto err_regmap;
 	}
 	ret = meter_acq_init(m);
 	if (ret)
-		goto err_put;
+		goto err_regmap;
+	/* running before anyone can reach it, so no request races the start */
+	meter_acq_start(m);
 	ret = meter_chardev_publish(m);
 	if (ret)
-		goto err_irq;
+		goto err_acq;
 	meter_debugfs_add(m);
-	meter_acq_start(m);
 	meter_nl_dev_added(m);
 	dev_info(&spi->dev, "%s as %s, %s mode\n", chip->name,
 		 dev_name(&m->classdev), m->irq ? "interrupt" : "polling");
 	return 0;
 
-err_irq:
-	if (m->irq)
-		free_irq(m->irq, m);
+err_acq:
+	meter_acq_stop(m);
+err_regmap:
+	regmap_exit(m->regmap);
 err_put:
 	put_device(&m->classdev);
 	return ret;
@@ -143,6 +146,7 @@ static void meter_remove(struct spi_device *spi)
 	meter_nl_dev_removed(m);
 	meter_debugfs_del(m);
 	meter_chardev_del(m);
+	regmap_exit(m->regmap);
 	put_device(&m->classdev);
 }
 

@@ -63,6 +63,7 @@ struct meter_dev {
 	bool missed;			/* flag the next record */
 	bool irq_seen;
 	bool irq_enabled;		/* enable_irq() balance */
+	bool fallback_wanted;		/* cleared when the mode is set again */
 	u64 timer_period;		/* poll period or IRQ watchdog */
 	s64 irq_rt, irq_bt;		/* written in the hard-IRQ top half */
 	unsigned int spurious_run;
@@ -111,6 +112,7 @@ void meter_acq_start(struct meter_dev *m);
 void meter_acq_stop(struct meter_dev *m);
 int meter_set_period(struct meter_dev *m, u64 period_ns);
 int meter_set_mode(struct meter_dev *m, u32 mode);
+int meter_reconfigure(struct meter_dev *m, u32 mode, u64 period_ns);
 
 /* chardev.c */
 int meter_chardev_init(void);

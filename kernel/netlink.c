@@ -277,13 +277,9 @@ static int dev_set(struct meter_dev *m, struct genl_info *info)
 				    "this meter has no interrupt wired");
 		return -EOPNOTSUPP;
 	}
-	if (ma) {
-		ret = meter_set_mode(m, nla_get_u32(ma));
-		if (ret)
-			return ret;
-	}
-	if (pa) {
-		ret = meter_set_period(m, nla_get_u64(pa));
+	if (ma || pa) {
+		ret = meter_reconfigure(m, ma ? nla_get_u32(ma) : U32_MAX,
+					pa ? nla_get_u64(pa) : 0);
 		if (ret)
 			return ret;
 	}
@@ -417,9 +413,20 @@ static int calib_set(struct meter_dev *m, struct genl_info *info)
 	return meter_calib_set(m, &c);
 }
 
+/* read, modify, write under the config lock: concurrent updates both land */
+static int calib_set_locked(struct meter_dev *m, struct genl_info *info)
+{
+	int ret;
+
+	mutex_lock(&m->lock);
+	ret = calib_set(m, info);
+	mutex_unlock(&m->lock);
+	return ret;
+}
+
 static int calib_set_doit(struct sk_buff *skb, struct genl_info *info)
 {
-	return with_dev(info, calib_set);
+	return with_dev(info, calib_set_locked);
 }
 
 static const struct genl_ops meter_ops[] = {

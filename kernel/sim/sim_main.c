@@ -32,6 +32,7 @@ struct sim_ctlr {
 	struct mutex lock;	/* slots */
 	struct sim_slot slot[SIM_NUM_CS];
 	struct dentry *dir;
+	struct dentry *new_file, *delete_file;
 };
 
 static struct platform_device *sim_pdev;
@@ -120,10 +121,13 @@ static enum hrtimer_restart sim_tick_fn(struct hrtimer *t)
 	ns = c->emul->tick_ns(c);
 	if (ns && !c->dying)
 		c->emul->tick(c);
-	spin_unlock_irqrestore(&c->lock, flags);
-	if (!ns)
+	/* sim_tick_restart() may have queued it again meanwhile */
+	if (!ns || c->dying || hrtimer_is_queued(t)) {
+		spin_unlock_irqrestore(&c->lock, flags);
 		return HRTIMER_NORESTART;
+	}
 	hrtimer_forward_now(t, ns_to_ktime(ns));
+	spin_unlock_irqrestore(&c->lock, flags);
 	return HRTIMER_RESTART;
 }
 
@@ -284,11 +288,17 @@ static int sim_delete(unsigned int cs)
 	return 0;
 }
 
+/* a surprise removal; the chip now at this chip select may be a new one */
 static void sim_remove_work(struct work_struct *w)
 {
 	struct sim_slot *s = container_of(w, struct sim_slot, remove_work);
+	bool absent;
 
-	sim_delete(s - sim->slot);
+	mutex_lock(&sim->lock);
+	absent = s->chip && s->chip->absent;
+	mutex_unlock(&sim->lock);
+	if (absent)
+		sim_delete(s - sim->slot);
 }
 
 static ssize_t model_read(struct file *f, char __user *ubuf, size_t n,
@@ -574,10 +584,10 @@ static int __init sim_init(void)
 		goto err_domain;
 
 	sim->dir = debugfs_create_dir("meterlink_sim", NULL);
-	debugfs_create_file("new_device", 0200, sim->dir, NULL,
-			    &new_device_fops);
-	debugfs_create_file("delete_device", 0200, sim->dir, NULL,
-			    &delete_device_fops);
+	sim->new_file = debugfs_create_file("new_device", 0200, sim->dir, NULL,
+					    &new_device_fops);
+	sim->delete_file = debugfs_create_file("delete_device", 0200, sim->dir,
+					       NULL, &delete_device_fops);
 	debugfs_create_file("bus_num", 0400, sim->dir, NULL, &bus_num_fops);
 	return 0;
 
@@ -596,9 +606,12 @@ static void __exit sim_exit(void)
 	struct irq_domain *domain = sim->domain;
 	unsigned int cs;
 
+	/* no new chips, then no chips, then no work that could find one */
+	debugfs_remove(sim->new_file);
+	debugfs_remove(sim->delete_file);
 	for (cs = 0; cs < SIM_NUM_CS; cs++) {
-		cancel_work_sync(&sim->slot[cs].remove_work);
 		sim_delete(cs);
+		cancel_work_sync(&sim->slot[cs].remove_work);
 	}
 	debugfs_remove(sim->dir);
 	spi_unregister_controller(ctlr);	/* frees sim */
