@@ -54,13 +54,11 @@ static enum hrtimer_restart meter_timer_fn(struct hrtimer *t)
 	} else {
 		fallback = !m->irq_seen;
 		m->irq_seen = false;
+		m->fallback_wanted |= fallback;
 	}
 	spin_unlock(&m->acq_lock);
 
 	if (fallback) {
-		spin_lock(&m->acq_lock);
-		m->fallback_wanted = true;
-		spin_unlock(&m->acq_lock);
 		queue_work(system_highpri_wq, &m->fallback_work);
 		return HRTIMER_NORESTART;
 	}
@@ -239,19 +237,14 @@ static int meter_go(struct meter_dev *m, u32 mode, u64 period)
 static void meter_fallback_fn(struct work_struct *w)
 {
 	struct meter_dev *m = container_of(w, struct meter_dev, fallback_work);
-
-	bool wanted;
+	bool wanted, storm;
 
 	mutex_lock(&m->lock);
 	spin_lock_irq(&m->acq_lock);
 	wanted = m->fallback_wanted;
+	storm = !m->irq_enabled;	/* the IRQ thread turned it off */
 	spin_unlock_irq(&m->acq_lock);
 	if (!m->dead && m->mode == METERLINK_MODE_IRQ && wanted) {
-		bool storm;
-
-		spin_lock_irq(&m->acq_lock);
-		storm = !m->irq_enabled;	/* the IRQ thread turned it off */
-		spin_unlock_irq(&m->acq_lock);
 		meter_quiesce(m);
 		meter_count(m, METER_CNT_IRQ_FAULTS);
 		spin_lock_irq(&m->acq_lock);
@@ -323,21 +316,22 @@ void meter_acq_stop(struct meter_dev *m)
 
 /*
  * Mode and period in one step, all or nothing: on failure the device runs
- * as before (or polls, if even that fails). @mode or @period_ns of
- * U32_MAX / 0 keep the current value.
+ * as before (or polls, if even that fails). A NULL @mode or @period_ns
+ * keeps the current value.
  */
-int meter_reconfigure(struct meter_dev *m, u32 mode, u64 period_ns)
+int meter_reconfigure(struct meter_dev *m, const u32 *mode,
+		      const u64 *period_ns)
 {
 	u32 old_mode;
 	u64 old_period;
 	int ret;
 
-	if (period_ns && (period_ns < METER_MIN_PERIOD_NS ||
-			  period_ns > m->chip->max_period_ns))
+	if (period_ns && (*period_ns < METER_MIN_PERIOD_NS ||
+			  *period_ns > m->chip->max_period_ns))
 		return -EINVAL;
-	if (mode != U32_MAX && mode >= __METERLINK_MODE_MAX)
+	if (mode && *mode >= __METERLINK_MODE_MAX)
 		return -EINVAL;
-	if (mode == METERLINK_MODE_IRQ && !m->irq)
+	if (mode && *mode == METERLINK_MODE_IRQ && !m->irq)
 		return -EOPNOTSUPP;
 	mutex_lock(&m->lock);
 	if (m->dead) {
@@ -347,21 +341,10 @@ int meter_reconfigure(struct meter_dev *m, u32 mode, u64 period_ns)
 	old_mode = m->mode;
 	old_period = m->period_ns;
 	meter_quiesce(m);
-	ret = meter_go(m, mode == U32_MAX ? old_mode : mode,
-		       period_ns ? period_ns : old_period);
+	ret = meter_go(m, mode ? *mode : old_mode,
+		       period_ns ? *period_ns : old_period);
 	if (ret && meter_go(m, old_mode, old_period))
 		meter_go(m, METERLINK_MODE_POLL, old_period);
 	mutex_unlock(&m->lock);
 	return ret;
-}
-
-int meter_set_period(struct meter_dev *m, u64 period_ns)
-{
-	return meter_reconfigure(m, U32_MAX, period_ns ? period_ns : 1);
-}
-
-int meter_set_mode(struct meter_dev *m, u32 mode)
-{
-	return meter_reconfigure(m, mode == U32_MAX ? __METERLINK_MODE_MAX :
-				 mode, 0);
 }

@@ -244,10 +244,8 @@ static int meter_get_stats(struct meter_dev *m, struct meter_file *f,
 
 	if (mutex_lock_interruptible(&f->lock))
 		return -ERESTARTSYS;
-	s.overruns = f->lost;
 	/* a reader that has fallen behind learns it before its next read */
-	if (meter_ring_head(&m->ring) - f->pos > m->ring.size)
-		s.overruns += meter_ring_head(&m->ring) - m->ring.size - f->pos;
+	s.overruns = f->lost + meter_ring_behind(&m->ring, f->pos);
 	mutex_unlock(&f->lock);
 	return copy_to_user(arg, &s, sizeof(s)) ? -EFAULT : 0;
 }
@@ -270,13 +268,13 @@ static long meter_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 			return -EBADF;
 		if (get_user(period, (u64 __user *)uarg))
 			return -EFAULT;
-		return meter_set_period(m, period);
+		return meter_reconfigure(m, NULL, &period);
 	case METER_IOC_SET_MODE:
 		if (!(file->f_mode & FMODE_WRITE))
 			return -EBADF;
 		if (get_user(mode, (u32 __user *)uarg))
 			return -EFAULT;
-		return meter_set_mode(m, mode);
+		return meter_reconfigure(m, &mode, NULL);
 	case METER_IOC_GET_CALIB:
 		return meter_get_calib(m, uarg);
 	case METER_IOC_SET_CALIB:

@@ -110,9 +110,8 @@ void meter_sample(struct meter_dev *m, s64 rt, s64 bt, u32 flags);
 int meter_acq_init(struct meter_dev *m);
 void meter_acq_start(struct meter_dev *m);
 void meter_acq_stop(struct meter_dev *m);
-int meter_set_period(struct meter_dev *m, u64 period_ns);
-int meter_set_mode(struct meter_dev *m, u32 mode);
-int meter_reconfigure(struct meter_dev *m, u32 mode, u64 period_ns);
+int meter_reconfigure(struct meter_dev *m, const u32 *mode,
+		      const u64 *period_ns);
 
 /* chardev.c */
 int meter_chardev_init(void);

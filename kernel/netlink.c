@@ -278,8 +278,10 @@ static int dev_set(struct meter_dev *m, struct genl_info *info)
 		return -EOPNOTSUPP;
 	}
 	if (ma || pa) {
-		ret = meter_reconfigure(m, ma ? nla_get_u32(ma) : U32_MAX,
-					pa ? nla_get_u64(pa) : 0);
+		u32 mode = ma ? nla_get_u32(ma) : 0;
+		u64 period = pa ? nla_get_u64(pa) : 0;
+
+		ret = meter_reconfigure(m, ma ? &mode : NULL, pa ? &period : NULL);
 		if (ret)
 			return ret;
 	}

@@ -55,6 +55,23 @@ u64 meter_ring_head(struct meter_ring *r)
 	return head;
 }
 
+/* with r->lock held: records overwritten before a reader at @pos read them */
+static u64 behind(struct meter_ring *r, u64 pos)
+{
+	return r->head - pos > r->size ? r->head - r->size - pos : 0;
+}
+
+u64 meter_ring_behind(struct meter_ring *r, u64 pos)
+{
+	unsigned long flags;
+	u64 n;
+
+	spin_lock_irqsave(&r->lock, flags);
+	n = behind(r, pos);
+	spin_unlock_irqrestore(&r->lock, flags);
+	return n;
+}
+
 /*
  * Copies up to @max records from reader position *@pos into @out and
  * advances *@pos. Adds the number of records overwritten before the reader
@@ -67,8 +84,8 @@ unsigned int meter_ring_copy(struct meter_ring *r, u64 *pos, u64 *lost,
 	unsigned int n = 0;
 
 	spin_lock_irqsave(&r->lock, flags);
-	if (r->head - *pos > r->size) {
-		*lost += r->head - r->size - *pos;
+	if (behind(r, *pos)) {
+		*lost += behind(r, *pos);
 		*pos = r->head - r->size;
 	}
 	while (n < max && *pos < r->head) {

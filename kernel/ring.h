@@ -20,6 +20,7 @@ int meter_ring_init(struct meter_ring *r, u32 size);
 void meter_ring_free(struct meter_ring *r);
 u64 meter_ring_push(struct meter_ring *r, struct meterlink_reading *rec);
 u64 meter_ring_head(struct meter_ring *r);
+u64 meter_ring_behind(struct meter_ring *r, u64 pos);
 unsigned int meter_ring_copy(struct meter_ring *r, u64 *pos, u64 *lost,
 			     struct meterlink_reading *out, unsigned int max);
 

@@ -657,16 +657,14 @@ int ml_ledger_validators(struct ml_ledger *l, uint8_t **keys, size_t *n)
 	return ml_validator_keys(l, keys, n);
 }
 
-int ml_ledger_block(struct ml_ledger *l, uint64_t height, uint8_t **buf,
-		    size_t *len)
+/*
+ * Copies the blob in column 0 of the next row of @s into a new buffer;
+ * @missing is the error when there is no row. Resets @s.
+ */
+static int step_blob(sqlite3_stmt *s, uint8_t **buf, size_t *len, int missing)
 {
-	sqlite3_stmt *s = ml_stmt(l, ST_BLOCK_GET);
-	int rc, ret = 0;
+	int rc = sqlite3_step(s), ret = 0;
 
-	if (!s)
-		return -EIO;
-	ml_bind_i64(s, 1, (int64_t)height);
-	rc = sqlite3_step(s);
 	if (rc == SQLITE_ROW) {
 		int n = sqlite3_column_bytes(s, 0);
 
@@ -678,34 +676,29 @@ int ml_ledger_block(struct ml_ledger *l, uint64_t height, uint8_t **buf,
 			ret = -ENOMEM;
 		}
 	} else {
-		ret = rc == SQLITE_DONE ? -ENOENT : ml_sql_err(rc);
+		ret = rc == SQLITE_DONE ? missing : ml_sql_err(rc);
 	}
 	sqlite3_reset(s);
 	return ret;
 }
 
+int ml_ledger_block(struct ml_ledger *l, uint64_t height, uint8_t **buf,
+		    size_t *len)
+{
+	sqlite3_stmt *s = ml_stmt(l, ST_BLOCK_GET);
+
+	if (!s)
+		return -EIO;
+	ml_bind_i64(s, 1, (int64_t)height);
+	return step_blob(s, buf, len, -ENOENT);
+}
+
 int ml_chain_genesis(struct ml_ledger *l, uint8_t **buf, size_t *len)
 {
 	sqlite3_stmt *s = ml_stmt(l, ST_CHAIN_GET);
-	int rc, ret = 0;
 
 	if (!s)
 		return -EIO;
 	sqlite3_bind_text(s, 1, "genesis", -1, SQLITE_STATIC);
-	rc = sqlite3_step(s);
-	if (rc == SQLITE_ROW) {
-		int n = sqlite3_column_bytes(s, 0);
-
-		*buf = malloc(n ? (size_t)n : 1);
-		if (*buf) {
-			memcpy(*buf, sqlite3_column_blob(s, 0), (size_t)n);
-			*len = (size_t)n;
-		} else {
-			ret = -ENOMEM;
-		}
-	} else {
-		ret = rc == SQLITE_DONE ? -EUCLEAN : ml_sql_err(rc);
-	}
-	sqlite3_reset(s);
-	return ret;
+	return step_blob(s, buf, len, -EUCLEAN);
 }
