@@ -8,6 +8,7 @@
 #   make style           checkpatch --strict and sparse on the kernel code
 #   make install         tools, headers and docs under $(DESTDIR)$(PREFIX)
 #   make modules_install the modules into /lib/modules/<kernel>/updates
+#   make dkms-install    the modules through DKMS (kernel/dkms.mk)
 #
 # KDIR is the kernel build tree: /lib/modules/$(KVER)/build when it exists,
 # otherwise the newest installed Debian linux-headers-* for this machine.
@@ -25,6 +26,7 @@ KDIR ?= $(firstword $(wildcard /lib/modules/$(KVER)/build) \
 	$(shell ls -d /usr/src/linux-headers-*-$(DEB_ARCH) 2>/dev/null | sort -V | tail -n1))
 BUILD ?= $(CURDIR)/build
 KSRC_TAR ?= /usr/src/linux-source-6.1.tar.xz
+VERSION := $(shell cat VERSION)
 
 CC ?= gcc
 CFLAGS ?= -O2 -g
@@ -44,6 +46,7 @@ include lib/ledger/ledger.mk
 include tools/meterctl/meterctl.mk
 include dts-overlays/dtbs.mk
 include udev/udev.mk
+include kernel/dkms.mk
 
 .PHONY: all modules tools selftests check check-deps check-build style bench \
 	install modules_install clean demo
@@ -92,7 +95,7 @@ check: check-deps
 		check-dtbs check-dt-bindings
 	$(Q)tests/qemu/selftest.sh
 	$(Q)tests/run-kselftests.sh
-	$(Q)$(MAKE) --no-print-directory check-meterctl-guest check-udev
+	$(Q)$(MAKE) --no-print-directory check-meterctl-guest check-udev check-dkms
 	$(Q)tests/run-debug-kernel.sh
 
 bench: check-deps

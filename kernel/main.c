@@ -212,3 +212,4 @@ module_exit(meter_exit);
 MODULE_DESCRIPTION("SPI metering ICs as character devices with timestamped readings");
 MODULE_AUTHOR("meterlink developers");
 MODULE_LICENSE("GPL");
+MODULE_VERSION(METERLINK_VERSION);

@@ -625,3 +625,4 @@ module_exit(sim_exit);
 MODULE_DESCRIPTION("Simulated SPI bus with metering IC emulators for meterlink");
 MODULE_AUTHOR("meterlink developers");
 MODULE_LICENSE("GPL");
+MODULE_VERSION(METERLINK_VERSION);

@@ -31,7 +31,7 @@ MANDIR ?= $(PREFIX)/share/man
 BASHCOMPDIR ?= $(PREFIX)/share/bash-completion/completions
 DESTDIR ?=
 
-ML_VERSION := 0.1.0
+ML_VERSION := $(VERSION)
 ML_SONAME := libmeterlink.so.0
 
 ML_LDIR := $(ML_ROOT)/lib/libmeterlink
