@@ -9,6 +9,7 @@
 #   make install         tools, headers and docs under $(DESTDIR)$(PREFIX)
 #   make modules_install the modules into /lib/modules/<kernel>/updates
 #   make dkms-install    the modules through DKMS (kernel/dkms.mk)
+#   make deb             Debian packages (debian/) into $(BUILD)/deb
 #
 # KDIR is the kernel build tree: /lib/modules/$(KVER)/build when it exists,
 # otherwise the newest installed Debian linux-headers-* for this machine.
@@ -49,7 +50,7 @@ include udev/udev.mk
 include kernel/dkms.mk
 
 .PHONY: all modules tools selftests check check-deps check-build style bench \
-	install modules_install clean demo
+	install modules_install clean demo deb check-deb
 
 all: modules tools ledger libmeterlink meterctl
 
@@ -95,7 +96,7 @@ check: check-deps
 		check-dtbs check-dt-bindings
 	$(Q)tests/qemu/selftest.sh
 	$(Q)tests/run-kselftests.sh
-	$(Q)$(MAKE) --no-print-directory check-meterctl-guest check-udev check-dkms
+	$(Q)$(MAKE) --no-print-directory check-meterctl-guest check-udev check-dkms check-deb
 	$(Q)tests/run-debug-kernel.sh
 
 bench: check-deps
@@ -110,7 +111,20 @@ demo: check-deps
 install: tools install-meterctl install-udev
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(INCLUDEDIR)/linux
 	install -m 0755 $(BUILD)/tools/meterdump $(DESTDIR)$(BINDIR)/meterdump
+	install -d $(DESTDIR)$(MANDIR)/man1
+	install -m 0644 tools/meterdump.1 $(DESTDIR)$(MANDIR)/man1/meterdump.1
 	install -m 0644 include/uapi/linux/meterlink.h $(DESTDIR)$(INCLUDEDIR)/linux/
+
+# Packages from a copy of the tree (dpkg-buildpackage writes next to it).
+deb:
+	$(Q)rm -rf $(BUILD)/deb && mkdir -p $(BUILD)/deb/src
+	$(Q)git ls-files -co --exclude-standard -z | tar --null -T - -cf - | tar -C $(BUILD)/deb/src -xf -
+	$(Q)cd $(BUILD)/deb/src && dpkg-buildpackage -us -uc -b
+	@ls $(BUILD)/deb/*.deb
+
+# build, lintian, install, use in a guest, purge (root; see the script)
+check-deb: tools
+	$(Q)METERLINK_BUILD=$(BUILD) tests/deb/run.sh
 
 modules_install: modules
 	$(Q)$(MAKE) -C $(KDIR) M=$(CURDIR)/kernel INSTALL_MOD_DIR=updates modules_install

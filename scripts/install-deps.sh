@@ -21,8 +21,8 @@ pkgs=(
 	device-tree-compiler cpp dt-schema
 	# the udev rules' guest test (udev/udev.mk)
 	udev
-	# DKMS packaging and its test (kernel/dkms.mk)
-	dkms
+	# DKMS and Debian packaging and their tests (kernel/dkms.mk, debian/)
+	dkms dh-dkms debhelper lintian
 )
 
 # One dpkg-query for all packages; unknown packages print nothing and count as missing.
