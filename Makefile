@@ -49,7 +49,7 @@ include udev/udev.mk
 .PHONY: all modules tools selftests check check-deps check-build style bench \
 	install modules_install clean demo
 
-all: modules tools ledger libmeterlink meterctl
+all: modules tools ledger mltpm libmeterlink meterctl
 
 check-kdir:
 	@test -n "$(KDIR)" -a -d "$(KDIR)" || { echo "error: no kernel build tree (KDIR); run scripts/install-deps.sh or set KDIR=" >&2; exit 1; }

@@ -618,9 +618,10 @@ int mltpm_open(const struct mltpm_opts *o, struct mltpm **out)
 	t->key = ESYS_TR_NONE;
 	t->delay_ms = o->sign_delay_ms;
 	t->key_handle = o->key_handle ? o->key_handle : MLTPM_DEFAULT_KEY_HANDLE;
-	/* owner persistent objects: 0x81000000-0x817FFFFF (TPM 2.0 Part 2,
-	 * TPM_HT_PERSISTENT; 0x81800000 and up belong to the platform).
-	 * Not TPM2_PERSISTENT_FIRST: its expansion shifts into the sign bit */
+	/* owner persistent objects: 0x81000000-0x817FFFFF (TPM 2.0 Part 2
+	 * handle constants, tss2_tpm2_types.h: TPM2_PERSISTENT_FIRST up to
+	 * TPM2_PLATFORM_PERSISTENT, where the platform's range starts).
+	 * Literal values: the macros' expansion shifts into the sign bit */
 	if (t->key_handle < 0x81000000u ||
 	    t->key_handle > 0x817fffffu) {
 		ret = fail(t, -EINVAL, "key handle 0x%08x is not an owner "
