@@ -7,6 +7,7 @@
  */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <pthread.h>
 #include <fcntl.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -574,6 +575,55 @@ static void test_tpm_gone(void **state)
 	swtpm_destroy(&s);
 }
 
+struct signer {
+	struct mltpm *t;
+	uint8_t pub[64];
+	int id, bad;
+};
+
+static void *sign_thread(void *arg)
+{
+	struct signer *sg = arg;
+	uint8_t d[32], sig[64];
+	int i;
+
+	for (i = 0; i < 60; i++) {
+		memset(d, 0, sizeof(d));
+		d[0] = (uint8_t)sg->id;
+		d[1] = (uint8_t)i;
+		if (mltpm_sign_digest(sg->t, d, sig) ||
+		    mltpm_verify_digest(sg->pub, d, sig))
+			sg->bad++;
+	}
+	return NULL;
+}
+
+/* One handle shared by threads (settled signs off its ingestion thread):
+ * the internal lock serializes the TPM commands. */
+static void test_threads_share_handle(void **state)
+{
+	struct signer sg[3];
+	pthread_t th[3];
+	struct mltpm *t;
+	int i;
+
+	(void)state;
+	t = open_tpm(&tpm, 0);
+	for (i = 0; i < 3; i++) {
+		sg[i].t = t;
+		sg[i].id = i;
+		sg[i].bad = 0;
+		assert_int_equal(mltpm_pubkey(t, sg[i].pub), 0);
+		assert_int_equal(pthread_create(&th[i], NULL, sign_thread,
+						&sg[i]), 0);
+	}
+	for (i = 0; i < 3; i++) {
+		assert_int_equal(pthread_join(th[i], NULL), 0);
+		assert_int_equal(sg[i].bad, 0);
+	}
+	mltpm_close(t);
+}
+
 static int group_setup(void **state)
 {
 	const char *tmp = getenv("TMPDIR");
@@ -611,6 +661,7 @@ int main(void)
 		cmocka_unit_test(test_foreign_object_at_handle),
 		cmocka_unit_test(test_software_key),
 		cmocka_unit_test(test_sign_delay),
+		cmocka_unit_test(test_threads_share_handle),
 		cmocka_unit_test(test_tpm_gone),
 	};
 
