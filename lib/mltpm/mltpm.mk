@@ -17,37 +17,42 @@ MLTPM_OUT := $(BUILD)/mltpm
 MLTPM_PKGS := tss2-esys tss2-tctildr tss2-mu tss2-rc libsodium libcrypto
 MLTPM_PKG_CFLAGS = $(shell pkg-config --cflags $(MLTPM_PKGS))
 MLTPM_LIBS = $(shell pkg-config --libs $(MLTPM_PKGS) sqlite3) -lpthread
-MLTPM_HDRS := $(MLTPM_DIR)/mltpm.h $(LEDGER_DIR)/ledger.h
+MLTPM_HDRS := $(MLTPM_DIR)/mltpm.h $(MLTPM_DIR)/internal.h $(LEDGER_DIR)/ledger.h
+MLTPM_SRCS := $(sort $(wildcard $(MLTPM_DIR)/*.c))
+MLTPM_OBJS := $(patsubst $(MLTPM_DIR)/%.c,$(MLTPM_OUT)/obj/%.o,$(MLTPM_SRCS))
+MLTPM_SOBJS := $(patsubst $(MLTPM_DIR)/%.c,$(MLTPM_OUT)/san/%.o,$(MLTPM_SRCS))
 MLTPM_THELP := $(MLTPM_TDIR)/swtpm.c $(MLTPM_TDIR)/swtpm.h
 
 .PHONY: mltpm check-tpm bench-tpm mltpm-deps
+.SECONDARY: $(MLTPM_OBJS) $(MLTPM_SOBJS)
 
 mltpm: $(MLTPM_OUT)/libmltpm.a
 
 mltpm-deps:
 	@echo $(MLTPM_DEB_PACKAGES)
 
-$(MLTPM_OUT)/obj/mltpm.o: $(MLTPM_DIR)/mltpm.c $(MLTPM_HDRS)
+$(MLTPM_OUT)/obj/%.o: $(MLTPM_DIR)/%.c $(MLTPM_HDRS)
 	@mkdir -p $(dir $@)
 	$(LEDGER_Q)$(LEDGER_CC) $(LEDGER_CFLAGS) $(MLTPM_PKG_CFLAGS) -c -o $@ $<
 
-$(MLTPM_OUT)/san/mltpm.o: $(MLTPM_DIR)/mltpm.c $(MLTPM_HDRS)
+$(MLTPM_OUT)/san/%.o: $(MLTPM_DIR)/%.c $(MLTPM_HDRS)
 	@mkdir -p $(dir $@)
 	$(LEDGER_Q)$(LEDGER_CC) $(LEDGER_TCFLAGS) $(MLTPM_PKG_CFLAGS) -c -o $@ $<
 
-$(MLTPM_OUT)/libmltpm.a: $(MLTPM_OUT)/obj/mltpm.o
+$(MLTPM_OUT)/libmltpm.a: $(MLTPM_OBJS)
 	$(LEDGER_Q)rm -f $@ && ar rcs $@ $^
 
-$(MLTPM_OUT)/.clang-clean: $(MLTPM_DIR)/mltpm.c $(MLTPM_HDRS)
+$(MLTPM_OUT)/.clang-clean: $(MLTPM_SRCS) $(MLTPM_HDRS)
 	@mkdir -p $(dir $@)
-	$(LEDGER_Q)$(LEDGER_CLANG) $(LEDGER_WARN) $(MLTPM_PKG_CFLAGS) \
-		-fsyntax-only $<
+	$(LEDGER_Q)for f in $(MLTPM_SRCS); do \
+		$(LEDGER_CLANG) $(LEDGER_WARN) $(MLTPM_PKG_CFLAGS) \
+			-fsyntax-only $$f || exit 1; done
 	@touch $@
 
-$(MLTPM_OUT)/test_mltpm: $(MLTPM_TDIR)/test_mltpm.c $(MLTPM_OUT)/san/mltpm.o \
+$(MLTPM_OUT)/test_mltpm: $(MLTPM_TDIR)/test_mltpm.c $(MLTPM_SOBJS) \
 		$(LEDGER_SOBJS) $(MLTPM_THELP)
 	$(LEDGER_Q)$(LEDGER_CC) $(LEDGER_TCFLAGS) $(MLTPM_PKG_CFLAGS) -o $@ \
-		$< $(MLTPM_TDIR)/swtpm.c $(MLTPM_OUT)/san/mltpm.o \
+		$< $(MLTPM_TDIR)/swtpm.c $(MLTPM_SOBJS) \
 		$(LEDGER_SOBJS) $(MLTPM_LIBS) -lcmocka
 
 $(MLTPM_OUT)/bench_tpm: $(MLTPM_TDIR)/bench_tpm.c $(MLTPM_OUT)/libmltpm.a \
