@@ -58,9 +58,11 @@ int mltpm_read_file(struct mltpm *t, const char *path, uint8_t **buf,
 }
 
 /*
- * Writes @len bytes to a temporary file next to @path (mode 0600), syncs
- * it, renames it over @path and syncs the directory: a crash leaves either
- * nothing or the whole file.
+ * Creates @path with @len bytes: a temporary file next to it (mode 0600),
+ * synced, then hard-linked to @path and the directory synced, so a crash
+ * leaves either nothing or the whole file. link() instead of rename():
+ * a key file that appeared meanwhile (another process, a symlink) is never
+ * replaced.
  */
 int mltpm_write_atomic(struct mltpm *t, const char *path, const void *buf,
 		       size_t len)
@@ -101,13 +103,13 @@ int mltpm_write_atomic(struct mltpm *t, const char *path, const void *buf,
 	if (close(fd) < 0 && !err)
 		err = mltpm_fail(t, -errno, "%s: close: %s", tmp,
 				 strerror(errno));
-	if (!err && rename(tmp, path) < 0)
-		err = mltpm_fail(t, -errno, "%s: rename: %s", path,
-				 strerror(errno));
-	if (err) {
-		unlink(tmp);
+	if (!err && link(tmp, path) < 0)
+		err = mltpm_fail(t, -errno, "%s: cannot create: %s%s", path,
+				 strerror(errno), errno == EEXIST ?
+				 " (appeared meanwhile; not replaced)" : "");
+	unlink(tmp);
+	if (err)
 		goto out;
-	}
 	dfd = open(dirname(dcopy), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (dfd >= 0) {
 		if (fsync(dfd) < 0)
