@@ -417,6 +417,13 @@ static void test_vote_key_tampered(void **state)
 	assert_int_equal(readlink(path, (char *)bad, sizeof(bad)),
 			 strlen("vote-elsewhere.key"));
 
+	/* a directory is not a key file */
+	assert_int_equal(mkdir(wpath("vote-dir.key"), 0700), 0);
+	assert_int_equal(mltpm_vote_key(t, wpath("vote-dir.key"), sk, pk,
+					cert), -EBADMSG);
+	assert_non_null(strstr(mltpm_error(t), "not a regular file"));
+	assert_int_equal(rmdir(wpath("vote-dir.key")), 0);
+
 	/* unreadable location: a clear error, nothing created */
 	assert_int_equal(mltpm_vote_key(t, wpath("no-such-dir/vote.key"), sk,
 					pk, cert), -ENOENT);
