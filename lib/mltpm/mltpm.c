@@ -285,6 +285,8 @@ int mltpm_open(const struct mltpm_opts *o, struct mltpm **out)
 		return ret;
 	}
 	t->err[0] = '\0';
+	if (t->warning[0])	/* loud on purpose, whatever the caller logs */
+		fprintf(stderr, "mltpm: %s\n", t->warning);
 	*out = t;
 	return 0;
 }
