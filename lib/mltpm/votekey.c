@@ -272,6 +272,12 @@ static int vk_unseal(struct mltpm *t, const char *path, struct vk_file *f)
 		goto out;
 	rc = Esys_Load(t->ectx, primary, sess, ESYS_TR_NONE, ESYS_TR_NONE,
 		       &f->priv, &f->pub, &obj);
+	if (rc != TSS2_RC_SUCCESS &&
+	    (rc & TSS2_RC_LAYER_MASK) != TSS2_TPM_RC_LAYER) {
+		obj = ESYS_TR_NONE;
+		ret = mltpm_tss_fail(t, rc, "TPM2_Load(sealed vote key)");
+		goto out;
+	}
 	if (rc != TSS2_RC_SUCCESS) {
 		obj = ESYS_TR_NONE;
 		ret = mltpm_fail(t, -EBADMSG, "vote key file %s: the TPM "

@@ -335,6 +335,40 @@ static void test_vote_key_seal_unseal(void **state)
 	unlink(path);
 }
 
+/* Parameter encryption: recorded by tpm2-tss's pcap TCTI, the traffic of
+ * sealing and unsealing never holds the seed, while the digest signed in
+ * clear for the certificate is there (the capture works). */
+static void test_vote_seed_never_on_the_bus(void **state)
+{
+	const char *cap = wpath("bus.pcap"), *path = wpath("vote-bus.key");
+	uint8_t sk[64], pk[32], cert[64], digest[32];
+	static uint8_t pcap[1 << 20];
+	struct mltpm_opts o = { 0 };
+	struct mltpm *t = NULL;
+	char tcti[128];
+	size_t n;
+
+	(void)state;
+	unlink(cap);
+	unlink(path);
+	snprintf(tcti, sizeof(tcti), "pcap:%s", tpm.tcti);
+	o.tcti = tcti;
+	assert_int_equal(setenv("TCTI_PCAP_FILE", cap, 1), 0);
+	if (mltpm_open(&o, &t))
+		fail_msg("%s", mltpm_error(NULL));
+	assert_int_equal(mltpm_vote_key(t, path, sk, pk, cert), 0);
+	assert_int_equal(mltpm_vote_key(t, path, sk, pk, cert), 0);
+	mltpm_close(t);
+	unsetenv("TCTI_PCAP_FILE");
+	n = read_bytes(cap, pcap, sizeof(pcap));
+	assert_true(n > 1000 && n < sizeof(pcap));
+	mltpm_vote_cert_digest(pk, digest);
+	assert_true(contains(pcap, n, digest, 32));
+	assert_false(contains(pcap, n, sk, 32));
+	unlink(cap);
+	unlink(path);
+}
+
 /* Every broken file is an error that names the file, keeps it unchanged
  * and does not create a new key. */
 static void expect_vote_key_refused(struct mltpm *t, const char *path,
@@ -670,6 +704,7 @@ int main(void)
 		cmocka_unit_test(test_sign_many_ledger_verify),
 		cmocka_unit_test(test_openssl_cli_verify),
 		cmocka_unit_test(test_vote_key_seal_unseal),
+		cmocka_unit_test(test_vote_seed_never_on_the_bus),
 		cmocka_unit_test(test_vote_key_tampered),
 		cmocka_unit_test(test_bad_tcti_and_handle),
 		cmocka_unit_test(test_foreign_object_at_handle),
