@@ -44,6 +44,7 @@ KERNEL_SRCS := $(filter-out %.mod.c,$(wildcard kernel/*.c kernel/*.h kernel/sim/
 TOOLS := $(BUILD)/tools/meterdump $(BUILD)/tools/meterbench
 
 include lib/ledger/ledger.mk
+include lib/mltpm/mltpm.mk
 include tools/meterctl/meterctl.mk
 include dts-overlays/dtbs.mk
 include udev/udev.mk
@@ -52,7 +53,7 @@ include kernel/dkms.mk
 .PHONY: all modules tools selftests check check-deps check-build style bench \
 	install modules_install clean demo deb check-deb
 
-all: modules tools ledger libmeterlink meterctl
+all: modules tools ledger mltpm libmeterlink meterctl
 
 check-kdir:
 	@test -n "$(KDIR)" -a -d "$(KDIR)" || { echo "error: no kernel build tree (KDIR); run scripts/install-deps.sh or set KDIR=" >&2; exit 1; }
@@ -92,7 +93,7 @@ check-deps:
 # everything, in the order a failure is cheapest to find
 check: check-deps
 	$(Q)$(MAKE) --no-print-directory modules tools selftests style
-	$(Q)$(MAKE) --no-print-directory check-ledger check-meterctl-host \
+	$(Q)$(MAKE) --no-print-directory check-ledger check-tpm check-meterctl-host \
 		check-dtbs check-dt-bindings
 	$(Q)tests/qemu/selftest.sh
 	$(Q)tests/run-kselftests.sh
@@ -103,6 +104,7 @@ bench: check-deps
 	$(Q)$(MAKE) --no-print-directory modules tools
 	$(Q)tests/run-bench.sh
 	$(Q)$(MAKE) --no-print-directory bench-ledger
+	$(Q)$(MAKE) --no-print-directory bench-tpm
 
 demo: check-deps
 	$(Q)$(MAKE) --no-print-directory modules tools

@@ -23,6 +23,8 @@ pkgs=(
 	udev
 	# DKMS and Debian packaging and their tests (kernel/dkms.mk, debian/)
 	dkms dh-dkms debhelper lintian
+	# the TPM layer (lib/mltpm/mltpm.mk: MLTPM_DEB_PACKAGES)
+	libtss2-dev swtpm tpm2-tools openssl
 )
 
 # One dpkg-query for all packages; unknown packages print nothing and count as missing.
