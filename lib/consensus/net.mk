@@ -22,7 +22,7 @@ CN_PKG_LIBS = $(shell pkg-config --libs $(CN_PKGS)) -lpthread
 
 CN_SRCS := $(CN_DIR)/net.c $(CN_DIR)/mempool.c
 CN_HDRS := $(CN_DIR)/net.h $(CN_DIR)/mempool.h
-CN_INC := -I$(CN_DIR) -I$(LEDGER_DIR) -I$(CN_TDIR)
+CN_INC := -I$(CN_DIR) -I$(LEDGER_DIR) -I$(CN_TDIR) -I$(LEDGER_TDIR)
 CN_TESTS := test_net test_mempool
 CN_TEST_BINS := $(addprefix $(CN_OUT)/,$(CN_TESTS))
 
