@@ -101,6 +101,7 @@ bench: check-deps
 	$(Q)$(MAKE) --no-print-directory modules tools
 	$(Q)tests/run-bench.sh
 	$(Q)$(MAKE) --no-print-directory bench-ledger
+	$(Q)$(MAKE) --no-print-directory bench-consensus-net
 
 demo: check-deps
 	$(Q)$(MAKE) --no-print-directory modules tools
