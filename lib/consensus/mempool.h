@@ -71,7 +71,8 @@ int mlpool_add_encoded(struct mlpool *p, const uint8_t *buf, size_t len);
  * Copies up to @max_txs transactions of at most @max_bytes encoded bytes in
  * all into @out, in an order a block can carry: for each sender, a run of
  * consecutive nonces starting at its ledger nonce. Senders take turns (one
- * transaction each per turn, oldest sender first), so a busy sender does
+ * transaction each per turn, in the order their next transactions
+ * arrived), so a busy sender does
  * not crowd out the others. Nothing is removed: the transactions stay
  * until mlpool_remove_committed(), so a failed round loses none.
  * Returns the number copied.
