@@ -11,6 +11,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
@@ -18,8 +19,9 @@
 #include <sodium.h>
 #include <zmq.h>
 
-#include "net.h"
+#include "helpers.h"
 #include "keys.h"
+#include "net.h"
 
 #define CHAIN		0x6d6c2d6e65743031ULL	/* "ml-net01" */
 #define DEADLINE_MS	20000
@@ -181,6 +183,11 @@ static void test_curve_handshake_three_nodes(void **state)
 	(void)state;
 	three_nodes(n, k, NULL);
 	exchange(n, k, 3);
+	/* setting the same peers again keeps the connections: with
+	 * ZMQ_IMMEDIATE a new socket would refuse to queue at once */
+	peer(n[0], n, 3);
+	assert_int_equal(mlnet_send(n[0], k[1].pk, "again", 5), 0);
+	assert_int_equal(mlnet_send(n[0], k[2].pk, "again", 5), 0);
 	for (i = 0; i < 3; i++) {
 		mlnet_stats(n[i], &st);
 		assert_true(st.zap_allowed >= 2);
@@ -605,6 +612,36 @@ static void test_bad_arguments_refused(void **state)
 	mlnet_close(a);
 }
 
+/* The allow-list is the validator set as the ledger stores it. */
+static void test_allow_list_from_ledger_validators(void **state)
+{
+	static struct th_chain c;
+	struct th_opts o = { .nval = 4, .nusers = 1, .user_balance = 1 };
+	struct cn_key k[3];
+	struct mlnet *n[3];
+	uint8_t *keys;
+	size_t nv;
+	int i;
+
+	(void)state;
+	assert_int_equal(th_chain_init(&c, &o), 0);
+	assert_int_equal(ml_ledger_validators(c.l, &keys, &nv), 0);
+	assert_int_equal(nv, 4);
+	for (i = 0; i < 3; i++) {
+		memcpy(k[i].pk, c.val[i].pk, 32);
+		memcpy(k[i].sk, c.val[i].sk, 64);
+		n[i] = node_open(&k[i], "tcp://127.0.0.1:*", NULL);
+		assert_int_equal(mlnet_set_allowed(n[i], keys, nv), 0);
+	}
+	for (i = 0; i < 3; i++)
+		peer(n[i], n, 3);
+	exchange(n, k, 3);
+	for (i = 0; i < 3; i++)
+		mlnet_close(n[i]);
+	free(keys);
+	th_chain_free(&c);
+}
+
 static void test_frame_codec(void **state)
 {
 	uint8_t f[MLNET_HDR_LEN + 4];
@@ -630,6 +667,7 @@ int main(void)
 		cmocka_unit_test(test_frame_codec),
 		cmocka_unit_test(test_bad_arguments_refused),
 		cmocka_unit_test(test_curve_handshake_three_nodes),
+		cmocka_unit_test(test_allow_list_from_ledger_validators),
 		cmocka_unit_test(test_unknown_key_refused),
 		cmocka_unit_test(test_allow_list_change_takes_effect),
 		cmocka_unit_test(test_oversized_dropped_and_counted),
