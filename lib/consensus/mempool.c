@@ -151,7 +151,8 @@ static struct sender *largest(const struct mlpool *p)
 		struct sender *s = p->svec[i];
 
 		if (!best || s->n > best->n ||
-		    (s->n == best->n && s->e[s->n - 1]->seq > best->e[best->n - 1]->seq))
+		    (s->n == best->n &&
+		     s->e[s->n - 1]->seq > best->e[best->n - 1]->seq))
 			best = s;
 	}
 	return best;
@@ -187,9 +188,13 @@ int mlpool_add(struct mlpool *p, const struct ml_tx *tx)
 	uint32_t i;
 	int ret;
 
-	if (tx->chain_id != p->chain_id || ml_tx_encode(tx, buf, sizeof(buf), &size)) {
+	if (tx->chain_id != p->chain_id) {
 		p->st.invalid++;
-		return tx->chain_id != p->chain_id ? -EXDEV : -EINVAL;
+		return -EXDEV;
+	}
+	if (ml_tx_encode(tx, buf, sizeof(buf), &size)) {
+		p->st.invalid++;
+		return -EINVAL;
 	}
 	ret = ml_ledger_balance(p->l, tx->sender, NULL, NULL, &base);
 	if (ret) {

@@ -4,12 +4,8 @@
  * Documentation/ledger/transport.rst).
  *
  * Protocol facts used here:
- * - ZAP (rfc.zeromq.org/spec/27): the handler binds a REP socket on
- *   "inproc://zeromq.zap.01" in the context of the server socket. A request
- *   is version "1.0", request id, domain, address, routing id, mechanism,
- *   then the credentials (CURVE: the client's 32-byte long-term public
- *   key). The reply is version, request id, status code ("200" admits,
- *   "400" refuses), status text, user id, metadata.
+ * - ZAP (rfc.zeromq.org/spec/27, see net_auth.c): the handler serves
+ *   "inproc://zeromq.zap.01" in the server socket's context.
  * - The user id of the reply is attached to every message from that
  *   connection as the "User-Id" property (zmq_msg_gets(3)).
  * - zmq_socket_monitor(3), libzmq 4.3: each event is two frames, the
@@ -30,82 +26,11 @@
 #include <sodium.h>
 #include <zmq.h>
 
-#include "net.h"
+#include "net_priv.h"
 
 #define ZAP_ENDPOINT	"inproc://zeromq.zap.01"
 #define MON_ENDPOINT	"inproc://mlnet.monitor"
-#define ZAP_DOMAIN	"meterlink"
-#define NS		1000000000ULL
-#define MAX_BURST	10000000000ULL	/* keeps burst * NS in 64 bits */
 #define MAX_MSG		(256u << 20)
-
-struct bucket {
-	uint64_t msgs, bytes;	/* tokens, scaled by NS */
-	uint64_t last_ns;
-};
-
-struct allowed {
-	uint8_t ed[ML_KEY_LEN];
-	struct bucket b;
-	uint64_t delivered, rate_dropped;
-};
-
-/* What the ZAP thread reads, under zap_lock. */
-struct zap_key {
-	uint8_t curve[crypto_box_PUBLICKEYBYTES];
-	uint8_t ed[ML_KEY_LEN];
-};
-
-enum { PEER_DOWN, PEER_UP, PEER_REFUSED };
-
-struct peer {
-	uint8_t key[ML_KEY_LEN];
-	char *endpoint;
-	void *sock, *mon;	/* DEALER and its monitor */
-	int state;
-	uint64_t refused_ns;
-	uint64_t sent, send_dropped, handshakes, refused, redials;
-};
-
-struct mlnet {
-	struct mlnet_cfg cfg;
-	uint8_t sk[crypto_sign_SECRETKEYBYTES];
-	uint8_t pk[ML_KEY_LEN];
-	uint8_t curve_pk[crypto_box_PUBLICKEYBYTES];
-	uint8_t curve_sk[crypto_box_SECRETKEYBYTES];
-	char endpoint[256];
-
-	void *ctx, *router, *mon, *zap;
-	unsigned int mon_seq;	/* names the peers' monitor endpoints */
-	pthread_t zap_thread;
-	int zap_running;
-	zmq_msg_t cur;		/* the message last handed out */
-
-	struct allowed *allow;	/* sorted by ed */
-	size_t nallow;
-	struct peer *peers;	/* sorted by key */
-	size_t npeers;
-
-	pthread_mutex_t zap_lock;
-	struct zap_key *zkeys;	/* sorted by curve */
-	size_t nzkeys;
-	uint64_t zap_allowed, zap_denied;
-
-	struct mlnet_stats st;
-};
-
-static uint64_t now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * NS + (uint64_t)ts.tv_nsec;
-}
-
-static int key_cmp(const void *a, const void *b)
-{
-	return memcmp(a, b, ML_KEY_LEN);
-}
 
 static void put_be32(uint8_t *p, uint32_t v)
 {
@@ -167,227 +92,6 @@ int mlnet_frame_decode(const uint8_t *buf, size_t len, uint64_t chain_id,
 	return 0;
 }
 
-/* --- token buckets --- */
-
-static void refill(uint64_t *tok, uint64_t rate, uint64_t burst, uint64_t dt)
-{
-	uint64_t cap = burst * NS;
-
-	if (*tok >= cap || dt >= (cap - *tok) / rate)
-		*tok = cap;
-	else
-		*tok += dt * rate;
-}
-
-static void bucket_fill(const struct mlnet_cfg *c, struct bucket *b)
-{
-	b->msgs = (uint64_t)c->burst_msgs * NS;
-	b->bytes = c->burst_bytes * NS;
-	b->last_ns = now_ns();
-}
-
-/* Takes one message of @len bytes if both buckets hold enough. */
-static int bucket_take(const struct mlnet_cfg *c, struct bucket *b, size_t len)
-{
-	uint64_t t = now_ns();
-	uint64_t cost = (uint64_t)len * NS;
-
-	refill(&b->msgs, c->rate_msgs, c->burst_msgs, t - b->last_ns);
-	refill(&b->bytes, c->rate_bytes, c->burst_bytes, t - b->last_ns);
-	b->last_ns = t;
-	if (b->msgs < NS || b->bytes < cost)
-		return 0;
-	b->msgs -= NS;
-	b->bytes -= cost;
-	return 1;
-}
-
-/* --- the ZAP handler thread --- */
-
-static int zkey_cmp(const void *a, const void *b)
-{
-	return memcmp(a, b, crypto_box_PUBLICKEYBYTES);
-}
-
-/* Returns 1 and the Ed25519 key if @curve belongs to an allowed key. */
-static int zap_lookup(struct mlnet *n, const uint8_t *curve, uint8_t ed[32])
-{
-	struct zap_key *z;
-	int ok = 0;
-
-	pthread_mutex_lock(&n->zap_lock);
-	z = n->nzkeys ? bsearch(curve, n->zkeys, n->nzkeys, sizeof(*z), zkey_cmp) : NULL;
-	if (z) {
-		memcpy(ed, z->ed, ML_KEY_LEN);
-		ok = 1;
-		n->zap_allowed++;
-	} else {
-		n->zap_denied++;
-	}
-	pthread_mutex_unlock(&n->zap_lock);
-	return ok;
-}
-
-#define ZAP_FRAMES	8
-#define ZAP_FRAME_MAX	256
-
-struct zap_req {
-	uint8_t f[ZAP_FRAMES][ZAP_FRAME_MAX];
-	size_t len[ZAP_FRAMES];
-	int nf;
-	int truncated;
-};
-
-static int frame_is(const struct zap_req *r, int i, const char *s)
-{
-	return i < r->nf && r->len[i] == strlen(s) && !memcmp(r->f[i], s, r->len[i]);
-}
-
-/* 0 when a whole request was read; -1 when the context is ending. */
-static int zap_read(void *s, struct zap_req *r)
-{
-	int more = 1;
-	size_t sz = sizeof(more);
-
-	r->nf = 0;
-	r->truncated = 0;
-	while (more) {
-		uint8_t junk[ZAP_FRAME_MAX];
-		int i = r->nf < ZAP_FRAMES ? r->nf : -1;
-		int len = zmq_recv(s, i >= 0 ? r->f[i] : junk, ZAP_FRAME_MAX, 0);
-
-		if (len < 0) {
-			if (errno == EINTR)
-				continue;
-			return -1;
-		}
-		if (i < 0 || len > ZAP_FRAME_MAX)
-			r->truncated = 1;
-		if (i >= 0) {
-			r->len[i] = len > ZAP_FRAME_MAX ? ZAP_FRAME_MAX : (size_t)len;
-			r->nf++;
-		}
-		if (zmq_getsockopt(s, ZMQ_RCVMORE, &more, &sz))
-			return -1;
-	}
-	return 0;
-}
-
-static void zap_reply(void *s, const struct zap_req *r, const char *code,
-		      const char *user)
-{
-	const uint8_t *id = r->nf > 1 ? r->f[1] : NULL;
-	size_t idlen = r->nf > 1 ? r->len[1] : 0;
-
-	zmq_send(s, "1.0", 3, ZMQ_SNDMORE);
-	zmq_send(s, id, idlen, ZMQ_SNDMORE);
-	zmq_send(s, code, 3, ZMQ_SNDMORE);
-	zmq_send(s, code[0] == '2' ? "OK" : "refused", code[0] == '2' ? 2 : 7,
-		 ZMQ_SNDMORE);
-	zmq_send(s, user, strlen(user), ZMQ_SNDMORE);
-	zmq_send(s, "", 0, 0);
-}
-
-static void *zap_main(void *arg)
-{
-	struct mlnet *n = arg;
-	struct zap_req *r = malloc(sizeof(*r));
-
-	while (r && !zap_read(n->zap, r)) {
-		uint8_t ed[ML_KEY_LEN];
-		char user[2 * ML_KEY_LEN + 1];
-
-		/* frames: version, id, domain, address, routing id,
-		 * mechanism, credentials */
-		if (r->truncated || r->nf != 7 || !frame_is(r, 0, "1.0") ||
-		    !frame_is(r, 2, ZAP_DOMAIN) || !frame_is(r, 5, "CURVE") ||
-		    r->len[6] != crypto_box_PUBLICKEYBYTES) {
-			pthread_mutex_lock(&n->zap_lock);
-			n->zap_denied++;
-			pthread_mutex_unlock(&n->zap_lock);
-			zap_reply(n->zap, r, "400", "");
-			continue;
-		}
-		if (!zap_lookup(n, r->f[6], ed)) {
-			zap_reply(n->zap, r, "400", "");
-			continue;
-		}
-		sodium_bin2hex(user, sizeof(user), ed, ML_KEY_LEN);
-		zap_reply(n->zap, r, "200", user);
-	}
-	free(r);
-	zmq_close(n->zap);
-	return NULL;
-}
-
-/* --- the allow-list --- */
-
-static struct allowed *allow_find(struct mlnet *n, const uint8_t *key)
-{
-	if (!n->nallow)
-		return NULL;
-	return bsearch(key, n->allow, n->nallow, sizeof(*n->allow), key_cmp);
-}
-
-int mlnet_set_allowed(struct mlnet *n, const uint8_t *keys, size_t nkeys)
-{
-	struct allowed *a;
-	struct zap_key *z, *old;
-	size_t i, m = 0;
-
-	if (nkeys > MLNET_MAX_ALLOWED || (nkeys && !keys))
-		return -EINVAL;
-	a = calloc(nkeys ? nkeys : 1, sizeof(*a));
-	z = calloc(nkeys ? nkeys : 1, sizeof(*z));
-	if (!a || !z) {
-		free(a);
-		free(z);
-		return -ENOMEM;
-	}
-	for (i = 0; i < nkeys; i++)
-		memcpy(a[i].ed, keys + i * ML_KEY_LEN, ML_KEY_LEN);
-	qsort(a, nkeys, sizeof(*a), key_cmp);
-	for (i = 0; i < nkeys; i++) {
-		struct allowed *prev;
-
-		if (m && !memcmp(a[m - 1].ed, a[i].ed, ML_KEY_LEN))
-			continue;
-		a[m] = a[i];
-		memcpy(z[m].ed, a[m].ed, ML_KEY_LEN);
-		if (crypto_sign_ed25519_pk_to_curve25519(z[m].curve, a[m].ed))
-			goto inval;
-		prev = allow_find(n, a[m].ed);
-		if (prev) {
-			a[m].b = prev->b;
-			a[m].delivered = prev->delivered;
-			a[m].rate_dropped = prev->rate_dropped;
-		} else {
-			bucket_fill(&n->cfg, &a[m].b);
-		}
-		m++;
-	}
-	qsort(z, m, sizeof(*z), zkey_cmp);
-	/* P and -P map to one X25519 key; refuse the ambiguity */
-	for (i = 1; i < m; i++)
-		if (!zkey_cmp(&z[i - 1], &z[i]))
-			goto inval;
-
-	pthread_mutex_lock(&n->zap_lock);
-	old = n->zkeys;
-	n->zkeys = z;
-	n->nzkeys = m;
-	pthread_mutex_unlock(&n->zap_lock);
-	free(old);
-	free(n->allow);
-	n->allow = a;
-	n->nallow = m;
-	return 0;
-inval:
-	free(a);
-	free(z);
-	return -EINVAL;
-}
-
 /* --- peers --- */
 
 static struct peer *peer_find(struct mlnet *n, const uint8_t *key)
@@ -410,7 +114,8 @@ static int common_opts(struct mlnet *n, void *s)
 	    setopt_int(s, ZMQ_HEARTBEAT_IVL, hb) ||
 	    setopt_int(s, ZMQ_HEARTBEAT_TIMEOUT, 3 * hb) ||
 	    setopt_int(s, ZMQ_HEARTBEAT_TTL, 3 * hb) ||
-	    zmq_setsockopt(s, ZMQ_CURVE_SECRETKEY, n->curve_sk, sizeof(n->curve_sk)))
+	    zmq_setsockopt(s, ZMQ_CURVE_SECRETKEY, n->curve_sk,
+			   sizeof(n->curve_sk)))
 		return -1;
 	return 0;
 }
@@ -428,8 +133,10 @@ static int peer_connect(struct mlnet *n, struct peer *p)
 	if (!p->sock)
 		return -errno;
 	if (common_opts(n, p->sock) ||
-	    zmq_setsockopt(p->sock, ZMQ_CURVE_PUBLICKEY, n->curve_pk, sizeof(n->curve_pk)) ||
-	    zmq_setsockopt(p->sock, ZMQ_CURVE_SERVERKEY, server, sizeof(server)) ||
+	    zmq_setsockopt(p->sock, ZMQ_CURVE_PUBLICKEY, n->curve_pk,
+			   sizeof(n->curve_pk)) ||
+	    zmq_setsockopt(p->sock, ZMQ_CURVE_SERVERKEY, server,
+			   sizeof(server)) ||
 	    zmq_setsockopt(p->sock, ZMQ_MAXMSGSIZE, &maxmsg, sizeof(maxmsg)) ||
 	    setopt_int(p->sock, ZMQ_IMMEDIATE, 1) ||
 	    setopt_int(p->sock, ZMQ_SNDHWM, n->cfg.snd_hwm) ||
@@ -508,7 +215,9 @@ static void peer_poll(struct mlnet *n, struct peer *p)
 			break;
 		case ZMQ_EVENT_HANDSHAKE_FAILED_AUTH:
 		case ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL:
-			/* libzmq ends this session without reconnecting */
+			/* libzmq ends this session without reconnecting:
+			 * session_base.cpp engine_error() terminates on a
+			 * protocol error, and a refused handshake is one */
 			p->state = PEER_REFUSED;
 			p->refused_ns = now_ns();
 			p->refused++;
@@ -557,7 +266,8 @@ int mlnet_set_peers(struct mlnet *n, const struct mlnet_peer *peers, size_t np)
 	if (!p)
 		return -ENOMEM;
 	for (i = 0; i < np; i++) {
-		if (!peers[i].endpoint || !memcmp(peers[i].key, n->pk, ML_KEY_LEN))
+		if (!peers[i].endpoint ||
+		    !memcmp(peers[i].key, n->pk, ML_KEY_LEN))
 			continue;
 		memcpy(p[m].key, peers[i].key, ML_KEY_LEN);
 		p[m].endpoint = strdup(peers[i].endpoint);
@@ -726,16 +436,17 @@ static int read_one(struct mlnet *n, uint8_t from[ML_KEY_LEN],
 	}
 	user = zmq_msg_gets(&n->cur, "User-Id");
 	if (!user || strlen(user) != 2 * ML_KEY_LEN ||
-	    sodium_hex2bin(from, ML_KEY_LEN, user, 2 * ML_KEY_LEN, NULL, NULL, NULL)) {
+	    sodium_hex2bin(from, ML_KEY_LEN, user, 2 * ML_KEY_LEN,
+			   NULL, NULL, NULL)) {
 		n->st.unauthenticated++;
 		return 1;
 	}
-	a = allow_find(n, from);
+	a = mlnet_allow_find(n, from);
 	if (!a) {
 		n->st.not_allowed++;
 		return 1;
 	}
-	if (!bucket_take(&n->cfg, &a->b, zmq_msg_size(&n->cur))) {
+	if (!mlnet_bucket_take(&n->cfg, &a->b, zmq_msg_size(&n->cur))) {
 		a->rate_dropped++;
 		n->st.rate_dropped++;
 		return 1;
@@ -761,7 +472,8 @@ static int read_one(struct mlnet *n, uint8_t from[ML_KEY_LEN],
 int mlnet_recv(struct mlnet *n, int timeout_ms, uint8_t from[ML_KEY_LEN],
 	       const void **buf, size_t *len)
 {
-	uint64_t deadline = now_ns() + (uint64_t)(timeout_ms < 0 ? 0 : timeout_ms) * 1000000;
+	uint64_t wait_ns = (uint64_t)(timeout_ms < 0 ? 0 : timeout_ms) * 1000000;
+	uint64_t deadline = now_ns() + wait_ns;
 
 	poll_peers(n);
 
@@ -806,7 +518,7 @@ void mlnet_stats(struct mlnet *n, struct mlnet_stats *s)
 int mlnet_peer_stats(struct mlnet *n, const uint8_t key[ML_KEY_LEN],
 		     struct mlnet_peer_stats *s)
 {
-	struct allowed *a = allow_find(n, key);
+	struct allowed *a = mlnet_allow_find(n, key);
 	struct peer *p = peer_find(n, key);
 
 	if (!a && !p)
@@ -888,7 +600,8 @@ static int open_router(struct mlnet *n, const char *bind)
 		return -errno;
 	if (common_opts(n, n->router) ||
 	    setopt_int(n->router, ZMQ_CURVE_SERVER, 1) ||
-	    zmq_setsockopt(n->router, ZMQ_ZAP_DOMAIN, ZAP_DOMAIN, strlen(ZAP_DOMAIN)) ||
+	    zmq_setsockopt(n->router, ZMQ_ZAP_DOMAIN, ZAP_DOMAIN,
+			   strlen(ZAP_DOMAIN)) ||
 	    zmq_setsockopt(n->router, ZMQ_MAXMSGSIZE, &maxmsg, sizeof(maxmsg)) ||
 	    setopt_int(n->router, ZMQ_RCVHWM, n->cfg.rcv_hwm) ||
 	    zmq_socket_monitor(n->router, MON_ENDPOINT,
@@ -942,7 +655,7 @@ int mlnet_open(const struct mlnet_cfg *cfg, struct mlnet **out)
 		ret = -errno;
 		goto fail;
 	}
-	if (pthread_create(&n->zap_thread, NULL, zap_main, n)) {
+	if (pthread_create(&n->zap_thread, NULL, mlnet_zap_main, n)) {
 		ret = -EAGAIN;
 		goto fail;
 	}

@@ -20,8 +20,8 @@ CN_PKGS := libzmq libsodium libcrypto sqlite3
 CN_PKG_CFLAGS = $(shell pkg-config --cflags $(CN_PKGS))
 CN_PKG_LIBS = $(shell pkg-config --libs $(CN_PKGS)) -lpthread
 
-CN_SRCS := $(CN_DIR)/net.c $(CN_DIR)/mempool.c
-CN_HDRS := $(CN_DIR)/net.h $(CN_DIR)/mempool.h
+CN_SRCS := $(CN_DIR)/net.c $(CN_DIR)/net_auth.c $(CN_DIR)/mempool.c
+CN_HDRS := $(CN_DIR)/net.h $(CN_DIR)/net_priv.h $(CN_DIR)/mempool.h
 CN_INC := -I$(CN_DIR) -I$(LEDGER_DIR) -I$(CN_TDIR) -I$(LEDGER_TDIR)
 CN_TESTS := test_net test_mempool
 CN_TEST_BINS := $(addprefix $(CN_OUT)/,$(CN_TESTS))
@@ -36,8 +36,8 @@ $(CN_OUT)/obj/%.o: $(CN_DIR)/%.c $(CN_HDRS) $(LEDGER_HDRS)
 	@mkdir -p $(dir $@)
 	$(LEDGER_Q)$(LEDGER_CC) $(LEDGER_CFLAGS) $(CN_INC) $(CN_PKG_CFLAGS) -c -o $@ $<
 
-CN_SOBJS := $(CN_OUT)/san/net.o $(CN_OUT)/san/mempool.o
-CN_OBJS := $(CN_OUT)/obj/net.o $(CN_OUT)/obj/mempool.o
+CN_SOBJS := $(patsubst $(CN_DIR)/%.c,$(CN_OUT)/san/%.o,$(CN_SRCS))
+CN_OBJS := $(patsubst $(CN_DIR)/%.c,$(CN_OUT)/obj/%.o,$(CN_SRCS))
 
 $(CN_OUT)/test_%: $(CN_TDIR)/test_%.c $(CN_SOBJS) $(LEDGER_SOBJS) $(LEDGER_THELP) $(CN_TDIR)/keys.h
 	$(LEDGER_Q)$(LEDGER_CC) $(LEDGER_TCFLAGS) $(CN_INC) $(CN_PKG_CFLAGS) -o $@ \
@@ -48,11 +48,12 @@ $(CN_OUT)/cn_node: $(CN_TDIR)/cn_node.c $(CN_SOBJS) $(LEDGER_SOBJS) $(CN_TDIR)/k
 	$(LEDGER_Q)$(LEDGER_CC) $(LEDGER_TCFLAGS) $(CN_INC) $(CN_PKG_CFLAGS) -o $@ \
 		$< $(CN_SOBJS) $(LEDGER_SOBJS) $(CN_PKG_LIBS)
 
-$(CN_OUT)/fuzz_frame: $(CN_TDIR)/fuzz_frame.c $(CN_DIR)/net.c $(CN_HDRS)
+$(CN_OUT)/fuzz_frame: $(CN_TDIR)/fuzz_frame.c $(CN_DIR)/net.c $(CN_DIR)/net_auth.c $(CN_HDRS)
 	@mkdir -p $(dir $@)
 	$(LEDGER_Q)$(LEDGER_CLANG) $(LEDGER_WARN) -O1 -g $(CN_INC) \
 		-fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \
-		$(CN_PKG_CFLAGS) -o $@ $< $(CN_DIR)/net.c $(CN_PKG_LIBS)
+		$(CN_PKG_CFLAGS) -o $@ $< $(CN_DIR)/net.c $(CN_DIR)/net_auth.c \
+		$(CN_PKG_LIBS)
 
 $(CN_OUT)/bench_mempool: $(CN_TDIR)/bench_mempool.c $(CN_OBJS) $(LEDGER_OBJS) $(LEDGER_THELP)
 	$(LEDGER_Q)$(LEDGER_CC) $(LEDGER_WARN) -O2 -g $(CN_INC) $(CN_PKG_CFLAGS) -o $@ \
