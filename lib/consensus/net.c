@@ -234,12 +234,17 @@ static void peer_poll(struct mlnet *n, struct peer *p)
 	}
 }
 
-static void poll_peers(struct mlnet *n)
+/* Returns how many peers wait to be redialled. */
+static int poll_peers(struct mlnet *n)
 {
 	size_t i;
+	int refused = 0;
 
-	for (i = 0; i < n->npeers; i++)
+	for (i = 0; i < n->npeers; i++) {
 		peer_poll(n, &n->peers[i]);
+		refused += n->peers[i].state == PEER_REFUSED;
+	}
+	return refused;
 }
 
 static void peers_free(struct peer *p, size_t np, int close_socks)
@@ -475,8 +480,6 @@ int mlnet_recv(struct mlnet *n, int timeout_ms, uint8_t from[ML_KEY_LEN],
 	uint64_t wait_ns = (uint64_t)(timeout_ms < 0 ? 0 : timeout_ms) * 1000000;
 	uint64_t deadline = now_ns() + wait_ns;
 
-	poll_peers(n);
-
 	for (;;) {
 		zmq_pollitem_t it[2] = {
 			{ .socket = n->router, .events = ZMQ_POLLIN },
@@ -499,6 +502,9 @@ int mlnet_recv(struct mlnet *n, int timeout_ms, uint8_t from[ML_KEY_LEN],
 				return -EAGAIN;
 			wait = (long)((deadline - t + 999999) / 1000000);
 		}
+		/* a long wait must not hold up a redial */
+		if (poll_peers(n) && (wait < 0 || wait > n->cfg.redial_ms))
+			wait = n->cfg.redial_ms;
 		if (zmq_poll(it, 2, wait) < 0 && errno != EINTR)
 			return -errno;
 	}

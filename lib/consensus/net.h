@@ -50,7 +50,7 @@ struct mlnet_cfg {
 	uint32_t rate_msgs;		/* messages per second (default 2000) */
 	uint32_t burst_msgs;		/* (default 4000) */
 	uint64_t rate_bytes;		/* bytes per second (default 64 MiB) */
-	uint64_t burst_bytes;		/* (default 2 * max_msg, >= max_msg) */
+	uint64_t burst_bytes;		/* (default 2 * max_msg, >= max_msg + 16) */
 	int rcv_hwm;			/* messages queued per peer (default 64) */
 	int snd_hwm;			/* messages queued to a peer (default 1024) */
 	int heartbeat_ms;		/* ZMTP PING interval (default 1000) */
@@ -129,8 +129,8 @@ int mlnet_set_allowed(struct mlnet *n, const uint8_t *keys, size_t nkeys);
  *
  * libzmq gives up on a connection whose handshake the peer refused (its
  * allow-list did not hold our key yet, e.g. right after its restart), so
- * mlnet_send(), mlnet_recv() and mlnet_stats() redial such a peer once
- * redial_ms have passed.
+ * mlnet_send(), mlnet_recv() (which wakes up for it) and mlnet_stats()
+ * redial such a peer once redial_ms have passed.
  */
 int mlnet_send(struct mlnet *n, const uint8_t to[ML_KEY_LEN],
 	       const void *buf, size_t len);

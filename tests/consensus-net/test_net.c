@@ -330,8 +330,19 @@ static void test_allow_list_change_takes_effect(void **state)
 	}
 	assert_int_equal(cnt[2], 0);
 
-	/* add 2: its client reconnects after the refusal and gets in */
+	/* add 2: its client dials again after the refusal and gets in; a
+	 * node that only waits in mlnet_recv() redials too */
 	allow(n[0], k, 3);
+	{
+		struct mlnet_peer_stats ps;
+		uint8_t from[32];
+		const void *buf;
+		size_t len;
+
+		assert_int_equal(mlnet_recv(n[2], 5000, from, &buf, &len), -EAGAIN);
+		assert_int_equal(mlnet_peer_stats(n[2], k[0].pk, &ps), 0);
+		assert_true(ps.connected);
+	}
 	end = ms_now() + DEADLINE_MS;
 	while (!cnt[2]) {
 		assert_true(ms_now() < end);
