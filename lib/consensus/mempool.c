@@ -237,10 +237,17 @@ int mlpool_add(struct mlpool *p, const struct ml_tx *tx)
 			p->st.duplicate++;
 		goto out;
 	}
-	if (!fits(p, size) && (p->txs == 0 || size > p->cfg.max_bytes)) {
-		ret = -ENOSPC;
-		p->st.full++;
-		goto out;
+	/* refuse before the verify when not even one eviction is allowed:
+	 * a sender flooding a full pool costs no signature checks */
+	if (!fits(p, size)) {
+		struct sender *v = largest(p);
+
+		if (!v || size > p->cfg.max_bytes || v->n <= (s ? s->n : 0) ||
+		    v == s) {
+			ret = -ENOSPC;
+			p->st.full++;
+			goto out;
+		}
 	}
 	p->st.verifies++;
 	if (ml_tx_verify(tx)) {

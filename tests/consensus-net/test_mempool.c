@@ -280,9 +280,14 @@ static void test_full_pool_evicts_the_largest_sender_tail(void **state)
 
 	for (k = 0; k < 8; k++)
 		add_ok(f, 0, (uint64_t)k);
-	/* user 0 cannot grow further: it is the largest */
+	/* user 0 cannot grow further: it is the largest, and that is known
+	 * before its signature is checked */
 	tx = tx_of(f, 0, 8, 1);
+	mlpool_stats(f->p, &st);
 	assert_int_equal(mlpool_add(f->p, &tx), -ENOSPC);
+	k = (int)st.verifies;
+	mlpool_stats(f->p, &st);
+	assert_int_equal(st.verifies, (uint64_t)k);
 	/* user 1 gets in, user 0 loses its last nonce (no gap opens) */
 	add_ok(f, 1, 0);
 	add_ok(f, 2, 0);
@@ -334,6 +339,64 @@ static void test_many_senders_hash_table(void **state)
 	assert_int_equal(st.added, 24);
 }
 
+static int setup_random(void **state)
+{
+	struct mlpool_cfg cfg = { .max_txs = 24, .max_ahead = 8 };
+
+	return setup_cfg(state, &cfg);
+}
+
+/*
+ * Seeded random admissions, takes, commits and drops: results stay within
+ * the documented errors, bounds hold, and every take() is a block the
+ * ledger applies.
+ */
+static void test_random_operations_keep_invariants(void **state)
+{
+	struct fix *f = *state;
+	struct mlpool_stats st;
+	uint64_t seed = 0x5eed, added = 0;
+	int op, blocks = 0;
+
+	for (op = 0; op < 3000; op++) {
+		int u = (int)(th_rand(&seed) % 8);
+		uint64_t base, r = th_rand(&seed) % 100;
+
+		assert_int_equal(ml_ledger_balance(f->c.l, f->c.user[u].pk,
+						   NULL, NULL, &base), 0);
+		if (r < 85) {
+			struct ml_tx tx = tx_of(f, u, base + th_rand(&seed) % 10,
+						 1 + th_rand(&seed) % 3);
+			int ret = mlpool_add(f->p, &tx);
+
+			assert_true(ret == 0 || ret == -EEXIST ||
+				    ret == -ERANGE || ret == -ENOSPC);
+			added += !ret;
+		} else if (r < 97) {
+			size_t max = 1 + th_rand(&seed) % 30;
+			int n = mlpool_take(f->p, max, 1 << 20, f->out);
+
+			assert_true(n >= 0 && (size_t)n <= max);
+			if (n) {
+				assert_int_equal(commit(f, f->out, n), n);
+				blocks++;
+			}
+		} else {
+			mlpool_drop(f->p, f->c.user[u].pk,
+				    base + th_rand(&seed) % 4);
+		}
+		mlpool_stats(f->p, &st);
+		assert_true(st.txs <= 24);
+		assert_true(st.senders <= st.txs);
+		/* one verify per admission; refusals for room before it */
+		assert_true(st.verifies >= st.added);
+		assert_true(st.verifies <= st.added + st.bad_sig + st.full);
+	}
+	assert_true(blocks > 50);
+	assert_int_equal(st.added, added);
+	assert_int_equal(st.added, st.txs + st.committed + st.evicted + st.dropped);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -347,6 +410,8 @@ int main(void)
 						setup_small, teardown),
 		cmocka_unit_test_setup_teardown(test_drop_removes_the_rest_of_a_sender, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_many_senders_hash_table, setup_small, teardown),
+		cmocka_unit_test_setup_teardown(test_random_operations_keep_invariants,
+						setup_random, teardown),
 	};
 
 	return cmocka_run_group_tests_name("mlpool", tests, NULL, NULL);
