@@ -616,6 +616,13 @@ static void test_bad_arguments_refused(void **state)
 	assert_int_equal(mlnet_set_peers(a, &p, 1), 0);
 	p.endpoint = "bogus";
 	assert_int_equal(mlnet_set_peers(a, &p, 1), -EINVAL);
+	{
+		struct mlnet_peer two[2] = { p, p };
+
+		two[0].endpoint = "tcp://127.0.0.1:1";
+		two[1].endpoint = "tcp://127.0.0.1:2";	/* one key, two places */
+		assert_int_equal(mlnet_set_peers(a, two, 2), -EINVAL);
+	}
 	/* the old peer set survived the failed call */
 	assert_int_equal(mlnet_send(a, kb.pk, "x", 1), -EAGAIN);
 	assert_int_equal(mlnet_send(a, bad, "x", 1), -ENOENT);
