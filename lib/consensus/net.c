@@ -261,6 +261,7 @@ static void peers_free(struct peer *p, size_t np, int close_socks)
 
 int mlnet_set_peers(struct mlnet *n, const struct mlnet_peer *peers, size_t np)
 {
+	zmq_pollitem_t *items;
 	struct peer *p, *old;
 	size_t i, m = 0;
 	int ret = 0;
@@ -294,6 +295,12 @@ int mlnet_set_peers(struct mlnet *n, const struct mlnet_peer *peers, size_t np)
 		if (ret)
 			goto fail;
 	}
+	items = realloc(n->items, (2 + m) * sizeof(*items));
+	if (!items) {
+		ret = -ENOMEM;
+		goto fail;
+	}
+	n->items = items;
 	/* nothing can fail from here: move kept sockets, close the rest */
 	for (i = 0; i < m; i++) {
 		old = p[i].sock ? NULL : peer_find(n, p[i].key);
@@ -481,11 +488,8 @@ int mlnet_recv(struct mlnet *n, int timeout_ms, uint8_t from[ML_KEY_LEN],
 	uint64_t deadline = now_ns() + wait_ns;
 
 	for (;;) {
-		zmq_pollitem_t it[2] = {
-			{ .socket = n->router, .events = ZMQ_POLLIN },
-			{ .socket = n->mon, .events = ZMQ_POLLIN },
-		};
 		long wait = -1;
+		size_t i;
 		int ret;
 
 		/* drain what is queued before sleeping */
@@ -502,10 +506,19 @@ int mlnet_recv(struct mlnet *n, int timeout_ms, uint8_t from[ML_KEY_LEN],
 				return -EAGAIN;
 			wait = (long)((deadline - t + 999999) / 1000000);
 		}
-		/* a long wait must not hold up a redial */
+		/* a long wait must not hold up a redial; peers' monitor
+		 * events wake us up to follow their state */
 		if (poll_peers(n) && (wait < 0 || wait > n->cfg.redial_ms))
 			wait = n->cfg.redial_ms;
-		if (zmq_poll(it, 2, wait) < 0 && errno != EINTR)
+		n->items[0] = (zmq_pollitem_t){ .socket = n->router,
+						.events = ZMQ_POLLIN };
+		n->items[1] = (zmq_pollitem_t){ .socket = n->mon,
+						.events = ZMQ_POLLIN };
+		for (i = 0; i < n->npeers; i++)
+			n->items[2 + i] = (zmq_pollitem_t){
+				.socket = n->peers[i].mon, .events = ZMQ_POLLIN };
+		if (zmq_poll(n->items, (int)(2 + n->npeers), wait) < 0 &&
+		    errno != EINTR)
 			return -errno;
 	}
 }
@@ -666,6 +679,11 @@ int mlnet_open(const struct mlnet_cfg *cfg, struct mlnet **out)
 		goto fail;
 	}
 	n->zap_running = 1;
+	n->items = calloc(2, sizeof(*n->items));
+	if (!n->items) {
+		ret = -ENOMEM;
+		goto fail;
+	}
 	ret = open_router(n, cfg->bind);
 	if (ret)
 		goto fail;
@@ -700,6 +718,7 @@ void mlnet_close(struct mlnet *n)
 	pthread_mutex_destroy(&n->zap_lock);
 	free(n->zkeys);
 	free(n->allow);
+	free(n->items);
 	sodium_memzero(n->sk, sizeof(n->sk));
 	sodium_memzero(n->curve_sk, sizeof(n->curve_sk));
 	free(n);

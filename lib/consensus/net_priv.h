@@ -62,6 +62,7 @@ struct mlnet {
 	size_t nallow;
 	struct peer *peers;	/* sorted by key */
 	size_t npeers;
+	zmq_pollitem_t *items;	/* ROUTER, its monitor, each peer's monitor */
 
 	pthread_mutex_t zap_lock;
 	struct zap_key *zkeys;	/* sorted by curve */
