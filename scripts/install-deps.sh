@@ -15,6 +15,8 @@ pkgs=(
 	# the ledger (lib/ledger/ledger.mk: LEDGER_DEB_PACKAGES)
 	libsodium-dev libsqlite3-dev libcmocka-dev pkg-config clang
 	libclang-rt-14-dev
+	# consensus transport and mempool (lib/consensus/net.mk; iproute2 above too)
+	libzmq3-dev
 	# libmeterlink and meterctl (tools/meterctl/meterctl.mk)
 	libnl-3-dev libnl-genl-3-dev libjansson-dev iproute2
 	# device tree overlays and bindings (dts-overlays/dtbs.mk)
