@@ -41,6 +41,7 @@ KERNEL_SRCS := $(filter-out %.mod.c,$(wildcard kernel/*.c kernel/*.h kernel/sim/
 TOOLS := $(BUILD)/tools/meterdump $(BUILD)/tools/meterbench
 
 include lib/ledger/ledger.mk
+include lib/consensus/consensus.mk
 include tools/meterctl/meterctl.mk
 include dts-overlays/dtbs.mk
 include udev/udev.mk
@@ -88,7 +89,7 @@ check-deps:
 # everything, in the order a failure is cheapest to find
 check: check-deps
 	$(Q)$(MAKE) --no-print-directory modules tools selftests style
-	$(Q)$(MAKE) --no-print-directory check-ledger check-meterctl-host \
+	$(Q)$(MAKE) --no-print-directory check-ledger check-consensus check-meterctl-host \
 		check-dtbs check-dt-bindings
 	$(Q)tests/qemu/selftest.sh
 	$(Q)tests/run-kselftests.sh
@@ -98,7 +99,7 @@ check: check-deps
 bench: check-deps
 	$(Q)$(MAKE) --no-print-directory modules tools
 	$(Q)tests/run-bench.sh
-	$(Q)$(MAKE) --no-print-directory bench-ledger
+	$(Q)$(MAKE) --no-print-directory bench-ledger bench-consensus
 
 demo: check-deps
 	$(Q)$(MAKE) --no-print-directory modules tools
