@@ -144,8 +144,9 @@ int ml_cs_signstate_store(const char *path, const struct ml_cs_signstate *s);
 void ml_cs_signstate_free(struct ml_cs_signstate *s);
 /*
  * 0 if signing (height, round, step, hash) after @s never conflicts with
- * what @s records: strictly later, or the same message again. -EPERM
- * otherwise.
+ * what @s records: a later height or round; a later step of the same
+ * round naming the same block (any block after a ROUND-CHANGE); or the
+ * same message again. -EPERM otherwise.
  */
 int ml_cs_signstate_allows(const struct ml_cs_signstate *s, uint64_t height,
 			   uint32_t round, uint8_t step,

@@ -839,15 +839,20 @@ static int on_proposal(struct ml_cs *e, struct ml_cs_msg *m, int v)
 	enter_round(e, m->round, 1);
 	if (e->acc_round == e->r)
 		goto out;
-	e->acc_round = e->r;
-	memcpy(e->acc_hash, hash, ML_HASH_LEN);
 	if (e->me >= 0) {
 		p.height = e->h;
 		p.round = e->r;
 		memcpy(p.hash, hash, ML_HASH_LEN);
-		if (!sign_send(e, &p, ML_CS_STEP_PREPARE, NULL))
-			handle(e, &p, e->me);
+		/* refused: we voted for another block in this round before
+		 * a restart; sit the round out
+		 */
+		if (sign_send(e, &p, ML_CS_STEP_PREPARE, NULL))
+			goto out;
 	}
+	e->acc_round = e->r;
+	memcpy(e->acc_hash, hash, ML_HASH_LEN);
+	if (e->me >= 0)
+		handle(e, &p, e->me);
 	check_prepared(e);
 out:
 	ml_block_free(&b);
@@ -1201,6 +1206,36 @@ static int load_height(struct ml_cs *e)
 	return 0;
 }
 
+/*
+ * The ledger must be what its last block says: same hash, same state
+ * root (recomputed by a full scan). A truncated, corrupted or edited
+ * database is refused here rather than voted with.
+ */
+static int check_head(struct ml_cs *e)
+{
+	struct ml_ledger_info info;
+	struct ml_block b;
+	uint8_t *buf, hash[ML_HASH_LEN];
+	size_t len;
+	int ret;
+
+	ret = ml_ledger_info(e->l, &info);
+	if (ret || !info.height)
+		return ret;
+	ret = ml_ledger_block(e->l, info.height, &buf, &len);
+	if (ret)
+		return ret == -ENOENT ? -EUCLEAN : ret;
+	ret = hash_of(buf, (uint32_t)len, &b, hash);
+	free(buf);
+	if (ret)
+		return -EUCLEAN;
+	if (memcmp(hash, info.last_hash, ML_HASH_LEN) ||
+	    memcmp(b.hdr.state_root, info.state_root, ML_HASH_LEN))
+		ret = -EUCLEAN;
+	ml_block_free(&b);
+	return ret;
+}
+
 int ml_cs_create(const struct ml_cs_config *cfg, struct ml_ledger *l,
 		 const struct ml_cs_ops *ops, void *ctx, uint64_t now_ms,
 		 struct ml_cs **out)
@@ -1236,6 +1271,12 @@ int ml_cs_create(const struct ml_cs_config *cfg, struct ml_ledger *l,
 	} else if (ret) {
 		logf_(e, "%s: %s; refusing to vote with a damaged sign state (restore it, or remove it only if this key never signed at the heights it covers)",
 		      cfg->state_path, strerror(-ret));
+	}
+	if (!ret) {
+		ret = check_head(e);
+		if (ret)
+			logf_(e, "the ledger does not match its last block (%s); refusing to run on it: run ledgerctl verify, then restore or resync it",
+			      strerror(-ret));
 	}
 	ret = ret ? ret : load_height(e);
 	if (ret) {

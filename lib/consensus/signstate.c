@@ -231,7 +231,10 @@ int ml_cs_signstate_allows(const struct ml_cs_signstate *s, uint64_t height,
 		return height > s->height ? 0 : -EPERM;
 	if (round != s->round)
 		return round > s->round ? 0 : -EPERM;
-	if (step != s->step)
-		return step > s->step ? 0 : -EPERM;
+	if (step < s->step)
+		return -EPERM;
+	/* one block per round: what we proposed, prepared or committed */
+	if (step > s->step && s->step < ML_CS_STEP_PROPOSAL)
+		return 0;
 	return memcmp(hash, s->hash, ML_HASH_LEN) ? -EPERM : 0;
 }

@@ -132,6 +132,8 @@ static void cb_send(void *ctx, const uint8_t *to, const uint8_t *buf,
 	struct sim *s = nd->s;
 	int i;
 
+	if (s->on_send)
+		s->on_send(s, nd->id, buf, len);
 	for (i = 0; i < s->n; i++) {
 		if (i == nd->id ||
 		    (to && memcmp(to, s->node[i].key.pk, ML_KEY_LEN)))
@@ -230,6 +232,7 @@ static void cb_log(void *ctx, const char *msg)
 {
 	struct sim_node *nd = ctx;
 
+	snprintf(nd->s->last_log, sizeof(nd->s->last_log), "%s", msg);
 	if (!nd->s->quiet)
 		fprintf(stderr, "# [%llu ms] node %d: %s\n",
 			(unsigned long long)nd->s->now, nd->id, msg);

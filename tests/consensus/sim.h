@@ -70,6 +70,11 @@ struct sim {
 	uint64_t nfinal;
 	uint64_t msgs_sent, msgs_dropped, verify_calls;
 	int quiet;
+	/* sees every message a node sends, before the network does */
+	void (*on_send)(struct sim *s, int from, const uint8_t *buf,
+			size_t len);
+	int violations;
+	char last_log[256];
 };
 
 /* n validators, seeded; nodes started. Returns 0 or -errno. */

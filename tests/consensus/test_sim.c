@@ -39,10 +39,37 @@ static void check_ok(struct sim *s, int all_final)
 		fail_msg("%s", why);
 }
 
+static void summary(struct sim *s)
+{
+	struct ml_cs_status st;
+	uint64_t rounds = 0, crashes = 0, refused = 0;
+	size_t t, final = 0;
+	int i;
+
+	for (i = 0; i < s->n; i++) {
+		crashes += s->node[i].crashes;
+		if (!s->node[i].up)
+			continue;
+		ml_cs_status(s->node[i].cs, &st);
+		rounds += st.rounds_total;
+		refused += st.refused;
+	}
+	for (t = 0; t < s->ntx; t++)
+		final += !!s->txs[t].final_ms;
+	printf("# n=%d height %llu at %llu ms virtual; %zu/%zu txs final; %llu crashes; %llu round changes; %llu msgs (%llu dropped); %llu refused\n",
+	       s->n, (unsigned long long)sim_max_height(s),
+	       (unsigned long long)s->now, final, s->ntx,
+	       (unsigned long long)crashes, (unsigned long long)rounds,
+	       (unsigned long long)s->msgs_sent,
+	       (unsigned long long)s->msgs_dropped,
+	       (unsigned long long)refused);
+}
+
 static void drain_and_check(struct sim *s)
 {
 	assert_int_equal(sim_drain(s, 120000), 0);
 	check_ok(s, 1);
+	summary(s);
 }
 
 static void happy(int n)
