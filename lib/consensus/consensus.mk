@@ -32,7 +32,8 @@ CS_TEST_BINS := $(addprefix $(CS_OUT)/,$(CS_TESTS))
 CS_THELP := $(CS_TDIR)/sim.c $(CS_TDIR)/sim.h $(LEDGER_TDIR)/helpers.c \
 	$(LEDGER_TDIR)/helpers.h
 
-.PHONY: consensus check-consensus check-consensus-long bench-consensus
+.PHONY: consensus check-consensus check-consensus-long bench-consensus \
+	consensus-corpus
 .SECONDARY: $(CS_OBJS) $(CS_SOBJS)
 
 consensus: $(CS_OUT)/libmlconsensus.a
@@ -65,6 +66,16 @@ $(CS_OUT)/bench: $(CS_TDIR)/bench.c $(CS_OBJS) $(LEDGER_OBJS) $(CS_THELP)
 	$(LEDGER_Q)$(LEDGER_CC) $(LEDGER_WARN) -O2 -g $(CS_INC) -I$(LEDGER_TDIR) \
 		$(LEDGER_PKG_CFLAGS) -o $@ $< $(CS_TDIR)/sim.c \
 		$(LEDGER_TDIR)/helpers.c $(CS_OBJS) $(LEDGER_OBJS) $(LEDGER_PKG_LIBS)
+
+$(CS_OUT)/gen_corpus: $(CS_TDIR)/gen_corpus.c $(CS_OBJS) $(LEDGER_OBJS) $(CS_THELP)
+	$(LEDGER_Q)$(LEDGER_CC) $(LEDGER_WARN) -O1 -g $(CS_INC) -I$(LEDGER_TDIR) \
+		$(LEDGER_PKG_CFLAGS) -o $@ $< $(CS_TDIR)/sim.c \
+		$(LEDGER_TDIR)/helpers.c $(CS_OBJS) $(LEDGER_OBJS) $(LEDGER_PKG_LIBS)
+
+# Regenerates the seed corpus (kept in git; run after a format change).
+consensus-corpus: $(CS_OUT)/gen_corpus
+	$(LEDGER_Q)mkdir -p $(CS_OUT)/tmp && rm -f $(CS_TDIR)/corpus/msg/* && \
+	TMPDIR=$(CS_OUT)/tmp $< $(CS_TDIR)/corpus/msg
 
 $(CS_OUT)/.clang-clean: $(CS_SRCS) $(CS_HDRS)
 	@mkdir -p $(dir $@)
