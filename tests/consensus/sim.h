@@ -73,7 +73,10 @@ struct sim {
 	/* sees every message a node sends, before the network does */
 	void (*on_send)(struct sim *s, int from, const uint8_t *buf,
 			size_t len);
-	int violations;
+	/* drops a message when it returns non-zero */
+	int (*filter)(struct sim *s, int from, int to, const uint8_t *buf,
+		      size_t len);
+	int violations, forked;
 	char last_log[256];
 };
 

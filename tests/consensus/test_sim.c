@@ -331,6 +331,57 @@ static void test_equivocating_validator_is_recorded_on_chain(void **state)
 	}
 }
 
+static uint64_t lock_h;
+
+static int lock_filter(struct sim *s, int from, int to, const uint8_t *buf,
+		       size_t len)
+{
+	uint64_t h = 0;
+	int i;
+
+	(void)s;
+	(void)from;
+	if (len < 22 || buf[1] != ML_CS_COMMIT || to == 0)
+		return 0;
+	for (i = 0; i < 8; i++)
+		h = h << 8 | buf[10 + i];
+	/* round 0 only */
+	return h == lock_h && !(buf[18] | buf[19] | buf[20] | buf[21]);
+}
+
+/*
+ * Everyone prepares block X at height h, but only node 0 sees the COMMITs:
+ * it finalizes X and is cut off. The other three must change round and
+ * finalize X too: the new proposer re-proposes the prepared block (QBFT's
+ * justification), or the chain forks.
+ */
+static void test_new_proposer_reproposes_the_prepared_block(void **state)
+{
+	struct sim s;
+	int k, i;
+
+	(void)state;
+	for (k = 0; k < nseeds(); k++) {
+		assert_int_equal(sim_init(&s, 4, seed_at(k) + 600), 0);
+		sim_run_with_load(&s, 3000, 200, 2);
+		lock_h = sim_max_height(&s) + 2;
+		s.filter = lock_filter;
+		while (sim_height(&s, 0) < lock_h && s.now < 30000)
+			sim_run_until(&s, s.now + 5);
+		assert_int_equal(sim_height(&s, 0), lock_h);
+		s.node[0].group = 1;
+		for (i = 1; i < 4; i++)
+			assert_true(sim_height(&s, i) < lock_h);
+		sim_run_with_load(&s, s.now + 20000, 200, 2);
+		for (i = 1; i < 4; i++)
+			assert_true(sim_height(&s, i) >= lock_h);
+		assert_int_equal(s.forked, 0);
+		s.filter = NULL;
+		drain_and_check(&s);
+		sim_free(&s);
+	}
+}
+
 static void skewed(int64_t skew)
 {
 	struct sim s;
@@ -380,6 +431,7 @@ int main(void)
 		cmocka_unit_test(test_two_of_seven_down_chain_goes_on),
 		cmocka_unit_test(test_two_of_four_down_halts_then_resumes),
 		cmocka_unit_test(test_partition_two_two_then_heal),
+		cmocka_unit_test(test_new_proposer_reproposes_the_prepared_block),
 		cmocka_unit_test(test_hundred_crashes_under_load_n4),
 		cmocka_unit_test(test_crashes_under_load_n1_n7),
 		cmocka_unit_test(test_full_restart_resumes),
