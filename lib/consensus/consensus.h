@@ -167,6 +167,10 @@ struct ml_cs_ops {
 	/* up to @max transactions for block @height, in order */
 	int (*get_txs)(void *ctx, uint64_t height, struct ml_tx *txs,
 		       uint32_t max, uint32_t *n);
+	/* @tx made a proposal fail (@err); the mempool should drop it.
+	 * May be NULL.
+	 */
+	void (*tx_refused)(void *ctx, const struct ml_tx *tx, int err);
 	/* block @height is final and applied to the ledger */
 	void (*committed)(void *ctx, uint64_t height, const uint8_t *block,
 			  size_t len);

@@ -552,10 +552,16 @@ static int build(struct ml_cs *e, uint32_t round, struct ml_tx *txs,
 	return ret ? ret : ml_block_encode(&b, buf, len);
 }
 
+/*
+ * Evidence first, then the mempool's transactions. If the block does not
+ * build, propose the longest prefix that does (a binary search: execution
+ * is sequential, so a prefix that fails stays failed when extended) and
+ * tell the host which transaction broke it, so its mempool can drop it.
+ */
 static int fresh_block(struct ml_cs *e, uint32_t round, uint8_t **buf,
 		       size_t *len)
 {
-	uint32_t max = e->cfg.max_block_txs, n = 0, nev = 0, i;
+	uint32_t max = e->cfg.max_block_txs, n = 0, nev = 0, i, lo, hi, mid;
 	struct ml_tx *txs = calloc((size_t)max + EVIDENCE_PER_BLOCK, sizeof(*txs));
 	uint64_t nonce = 0;
 	int ret;
@@ -574,15 +580,23 @@ static int fresh_block(struct ml_cs *e, uint32_t round, uint8_t **buf,
 	    e->ops->get_txs(e->ctx, e->h, txs + nev, max, &n))
 		n = 0;
 	ret = build(e, round, txs, nev + n, buf, len);
-	if (ret && nev) {
-		/* evidence recorded already, or the offender is gone */
-		logf_(e, "dropping %zu pieces of evidence: %s", e->nev,
-		      strerror(-ret));
-		e->nev = 0;
-		ret = build(e, round, txs + nev, n, buf, len);
+	if (ret && nev + n) {
+		for (lo = 0, hi = nev + n; hi - lo > 1;) {
+			mid = lo + (hi - lo) / 2;
+			if (build(e, round, txs, mid, buf, len))
+				hi = mid;
+			else
+				free(*buf), lo = mid;
+		}
+		logf_(e, "block %llu: transaction %u of %u refused: %s",
+		      (unsigned long long)e->h, lo, nev + n, strerror(-ret));
+		if (lo < nev) {	/* recorded already, or the offender is gone */
+			e->ev[lo] = e->ev[--e->nev];
+		} else if (e->ops->tx_refused) {
+			e->ops->tx_refused(e->ctx, &txs[lo], ret);
+		}
+		ret = build(e, round, txs, lo < nev ? 0 : lo, buf, len);
 	}
-	if (ret && n)
-		ret = build(e, round, NULL, 0, buf, len);
 	free(txs);
 	return ret;
 }

@@ -159,34 +159,68 @@ static uint64_t cb_unix(void *ctx)
 	return (uint64_t)((int64_t)(SIM_T0 + nd->s->now / 1000) + nd->skew_s);
 }
 
+static const uint8_t *sender_key(struct sim *s, int u)
+{
+	return u < SIM_USERS ? s->user[u].pk : s->node[u - SIM_USERS].key.pk;
+}
+
+static int sender_index(struct sim *s, const uint8_t *key)
+{
+	int u;
+
+	for (u = 0; u < SIM_USERS + s->n; u++)
+		if (!memcmp(key, sender_key(s, u), ML_KEY_LEN))
+			return u;
+	return -1;
+}
+
 static int cb_get_txs(void *ctx, uint64_t height, struct ml_tx *txs,
 		      uint32_t max, uint32_t *n)
 {
 	struct sim_node *nd = ctx;
 	struct sim *s = nd->s;
-	uint64_t nonce[SIM_USERS];
+	uint64_t nonce[SIM_USERS + SIM_MAX_NODES];
 	size_t i;
 	int u;
 
 	(void)height;
 	*n = 0;
-	for (u = 0; u < SIM_USERS; u++)
-		if (ml_ledger_balance(nd->l, s->user[u].pk, NULL, NULL,
+	for (u = 0; u < SIM_USERS + s->n; u++)
+		if (ml_ledger_balance(nd->l, sender_key(s, u), NULL, NULL,
 				      &nonce[u]))
 			return -EIO;
-	/* the queue holds each user's txs in nonce order */
+	/* the queue holds each sender's txs in nonce order */
 	for (i = 0; i < s->ntx && *n < max; i++) {
 		const struct ml_tx *t = &s->txs[i].tx;
 
-		for (u = 0; u < SIM_USERS; u++)
-			if (!memcmp(t->sender, s->user[u].pk, ML_KEY_LEN))
-				break;
-		if (t->nonce == nonce[u]) {
+		u = sender_index(s, t->sender);
+		if (u >= 0 && t->nonce == nonce[u] && !s->txs[i].refused) {
 			txs[(*n)++] = *t;
 			nonce[u]++;
 		}
 	}
 	return 0;
+}
+
+static void cb_tx_refused(void *ctx, const struct ml_tx *tx, int err)
+{
+	struct sim_node *nd = ctx;
+	struct sim *s = nd->s;
+	uint8_t id[ML_HASH_LEN];
+	size_t k;
+
+	int u = sender_index(s, tx->sender);
+
+	(void)err;
+	ml_tx_id(tx, id);
+	for (k = 0; k < s->ntx; k++)
+		if (!s->txs[k].refused &&
+		    !memcmp(s->txs[k].id, id, ML_HASH_LEN)) {
+			s->txs[k].refused = 1;
+			/* the client learns its last tx is gone: nonce reused */
+			if (u >= 0 && tx->nonce + 1 == s->next_nonce[u])
+				s->next_nonce[u]--;
+		}
 }
 
 static void cb_committed(void *ctx, uint64_t height, const uint8_t *buf,
@@ -245,6 +279,7 @@ static const struct ml_cs_ops sim_ops = {
 	.unix_time = cb_unix,
 	.get_txs = cb_get_txs,
 	.committed = cb_committed,
+	.tx_refused = cb_tx_refused,
 	.log = cb_log,
 };
 
@@ -464,6 +499,29 @@ void sim_load(struct sim *s, int k)
 	}
 }
 
+void sim_vote(struct sim *s, int from, int subject, uint8_t action)
+{
+	struct sim_tx *t = &s->txs[s->ntx];
+	uint64_t nonce = 0;
+
+	/* validators also sign evidence: start from the ledger's nonce */
+	ml_ledger_balance(s->node[0].l, s->node[from].key.pk, NULL, NULL,
+			  &nonce);
+	if (nonce > s->next_nonce[SIM_USERS + from])
+		s->next_nonce[SIM_USERS + from] = nonce;
+	memset(t, 0, sizeof(*t));
+	t->tx.kind = ML_TX_VALIDATOR_VOTE;
+	t->tx.chain_id = TH_CHAIN_ID;
+	t->tx.nonce = s->next_nonce[SIM_USERS + from]++;
+	memcpy(t->tx.u.vote.subject, s->node[subject].key.pk, ML_KEY_LEN);
+	t->tx.u.vote.action = action;
+	if (ml_tx_sign(&t->tx, s->node[from].key.sk))
+		abort();
+	ml_tx_id(&t->tx, t->id);
+	t->submit_ms = s->now;
+	s->ntx++;
+}
+
 void sim_run_with_load(struct sim *s, uint64_t t_ms, uint64_t every_ms, int k)
 {
 	while (s->now + every_ms <= t_ms) {
@@ -503,9 +561,12 @@ static int all_final(struct sim *s)
 	for (i = 0; i < s->n; i++) {
 		if (!s->node[i].up || s->node[i].byz)
 			continue;
-		for (u = 0; u < SIM_USERS; u++)
-			if (ml_ledger_balance(s->node[i].l, s->user[u].pk, NULL,
-					      NULL, &nonce) ||
+		for (u = 0; u < SIM_USERS + s->n; u++)
+			if ((u >= SIM_USERS && !s->next_nonce[u]) ||
+			    s->node[u < SIM_USERS ? 0 : u - SIM_USERS].byz)
+				continue;	/* evidence moves their nonces */
+			else if (ml_ledger_balance(s->node[i].l, sender_key(s, u),
+						   NULL, NULL, &nonce) ||
 			    nonce != s->next_nonce[u])
 				return 0;
 		h = sim_height(s, i);
@@ -603,7 +664,8 @@ const char *sim_check(struct sim *s, int require_all_final)
 		}
 	}
 	for (t = 0; t < s->ntx; t++)
-		if (seen[t] > 1 || (require_all_final && seen[t] != 1)) {
+		if (seen[t] > 1 || (require_all_final && seen[t] != 1 &&
+				     !s->txs[t].refused)) {
 			snprintf(why, sizeof(why), "tx %zu is on chain %d times",
 				 t, seen[t]);
 			goto fail;

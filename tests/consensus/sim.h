@@ -48,6 +48,7 @@ struct sim_tx {
 	struct ml_tx tx;
 	uint8_t id[ML_HASH_LEN];
 	uint64_t submit_ms, final_ms;	/* final_ms: first commit anywhere */
+	int refused;	/* a proposer found it invalid: out of the pool */
 };
 
 struct sim {
@@ -59,7 +60,7 @@ struct sim {
 	struct ml_genesis g;
 	char dir[256];
 	struct th_key user[SIM_USERS];
-	uint64_t next_nonce[SIM_USERS];
+	uint64_t next_nonce[SIM_USERS + SIM_MAX_NODES];	/* users, nodes */
 	int64_t expect[SIM_USERS];
 	struct sim_tx *txs;
 	size_t ntx;
@@ -89,6 +90,8 @@ int sim_restart(struct sim *s, int i);
 void sim_run_until(struct sim *s, uint64_t t_ms);
 /* Submits @k transfers between random users. */
 void sim_load(struct sim *s, int k);
+/* Submits a validator vote from node @from about node @subject. */
+void sim_vote(struct sim *s, int from, int subject, uint8_t action);
 /* Submits load every @every_ms until @t_ms. */
 void sim_run_with_load(struct sim *s, uint64_t t_ms, uint64_t every_ms,
 		       int k);

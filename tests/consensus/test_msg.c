@@ -236,6 +236,63 @@ static void test_prepare_signature_is_the_ledger_vote_signature(void **state)
 	assert_int_equal(crypto_sign_verify_detached(m.sig, b, n, k.pk), 0);
 }
 
+/* --- the ledger's evidence transaction (kind 9) --- */
+
+static void evidence_tx(struct ml_tx *tx, const struct th_key *off,
+			uint64_t height, int bad_sig)
+{
+	uint8_t a[32], b[32], msg[ML_VOTE_BYTES_LEN];
+	size_t n;
+
+	memset(tx, 0, sizeof(*tx));
+	memset(a, 0x01, 32);
+	memset(b, 0x02, 32);
+	tx->kind = ML_TX_EVIDENCE;
+	memcpy(tx->u.evidence.validator, off->pk, 32);
+	tx->u.evidence.type = ML_VOTE_PREPARE;
+	tx->u.evidence.height = height;
+	tx->u.evidence.round = 1;
+	memcpy(tx->u.evidence.hash_a, a, 32);
+	memcpy(tx->u.evidence.hash_b, b, 32);
+	n = ml_vote_bytes(ML_VOTE_PREPARE, TH_CHAIN_ID, height, 1, off->pk, a,
+			  msg);
+	crypto_sign_detached(tx->u.evidence.sig_a, NULL, msg, n, off->sk);
+	n = ml_vote_bytes(ML_VOTE_PREPARE, TH_CHAIN_ID, height, 1, off->pk,
+			  bad_sig ? a : b, msg);
+	crypto_sign_detached(tx->u.evidence.sig_b, NULL, msg, n, off->sk);
+}
+
+static void test_ledger_records_evidence_once_and_refuses_bad_evidence(void **state)
+{
+	struct th_opts o = { .nval = 4, .nusers = 1, .user_balance = 1000 };
+	struct th_chain c;
+	struct ml_tx tx;
+
+	(void)state;
+	assert_int_equal(th_chain_init(&c, &o), 0);
+	assert_int_equal(th_commit(&c, TH_T0 + 1), 0);
+	/* a forged second signature */
+	evidence_tx(&tx, &c.val[2], 1, 1);
+	assert_int_equal(th_add(&c, &c.val[0], &tx), 0);
+	assert_int_equal(th_commit(&c, TH_T0 + 2), -EPERM);
+	/* from an account that is not a validator */
+	evidence_tx(&tx, &c.val[2], 1, 0);
+	assert_int_equal(th_add(&c, &c.user[0], &tx), 0);
+	assert_int_equal(th_commit(&c, TH_T0 + 2), -EPERM);
+	/* about a height that does not exist yet */
+	evidence_tx(&tx, &c.val[2], 5, 0);
+	assert_int_equal(th_add(&c, &c.val[0], &tx), 0);
+	assert_int_equal(th_commit(&c, TH_T0 + 2), -EINVAL);
+	/* good: recorded once */
+	evidence_tx(&tx, &c.val[2], 1, 0);
+	assert_int_equal(th_add(&c, &c.val[0], &tx), 0);
+	assert_int_equal(th_commit(&c, TH_T0 + 2), 0);
+	evidence_tx(&tx, &c.val[2], 1, 0);
+	assert_int_equal(th_add(&c, &c.val[1], &tx), 0);
+	assert_int_equal(th_commit(&c, TH_T0 + 3), -EEXIST);
+	th_chain_free(&c);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -246,6 +303,7 @@ int main(void)
 		cmocka_unit_test(test_encoder_refuses_what_the_decoder_would),
 		cmocka_unit_test(test_oversized_input_is_refused_before_parsing),
 		cmocka_unit_test(test_prepare_signature_is_the_ledger_vote_signature),
+		cmocka_unit_test(test_ledger_records_evidence_once_and_refuses_bad_evidence),
 	};
 
 	if (sodium_init() < 0)

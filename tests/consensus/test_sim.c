@@ -382,6 +382,49 @@ static void test_new_proposer_reproposes_the_prepared_block(void **state)
 	}
 }
 
+static size_t validators_of(struct sim *s, int i)
+{
+	uint8_t *keys;
+	size_t n;
+
+	assert_int_equal(ml_ledger_validators(s->node[i].l, &keys, &n), 0);
+	free(keys);
+	return n;
+}
+
+/* Votes remove node 3, the chain goes on with three; votes add it back. */
+static void test_validator_removed_and_added_by_votes(void **state)
+{
+	struct sim s;
+	uint64_t h;
+	int i;
+
+	(void)state;
+	assert_int_equal(sim_init(&s, 4, seed_at(0) + 700), 0);
+	sim_run_with_load(&s, 3000, 200, 2);
+	for (i = 0; i < 3; i++)
+		sim_vote(&s, i, 3, ML_VOTE_REMOVE);
+	sim_run_with_load(&s, s.now + 10000, 200, 2);
+	for (i = 0; i < 4; i++)
+		assert_int_equal(validators_of(&s, i), 3);
+	h = sim_max_height(&s);
+	sim_run_with_load(&s, s.now + 10000, 200, 2);
+	assert_true(sim_max_height(&s) >= h + 5);
+	for (i = 0; i < 3; i++)
+		sim_vote(&s, i, 3, ML_VOTE_ADD);
+	sim_run_with_load(&s, s.now + 10000, 200, 2);
+	for (i = 0; i < 4; i++)
+		assert_int_equal(validators_of(&s, i), 4);
+	/* and it counts again: with node 0 down, 3 of 4 must include it */
+	sim_crash(&s, 0);
+	h = sim_max_height(&s);
+	sim_run_with_load(&s, s.now + 15000, 200, 2);
+	assert_true(sim_max_height(&s) >= h + 5);
+	assert_int_equal(sim_restart(&s, 0), 0);
+	drain_and_check(&s);
+	sim_free(&s);
+}
+
 static void skewed(int64_t skew)
 {
 	struct sim s;
@@ -435,6 +478,7 @@ int main(void)
 		cmocka_unit_test(test_hundred_crashes_under_load_n4),
 		cmocka_unit_test(test_crashes_under_load_n1_n7),
 		cmocka_unit_test(test_full_restart_resumes),
+		cmocka_unit_test(test_validator_removed_and_added_by_votes),
 		cmocka_unit_test(test_equivocating_validator_is_recorded_on_chain),
 		cmocka_unit_test(test_clock_thirty_seconds_ahead),
 		cmocka_unit_test(test_clock_thirty_seconds_behind),
