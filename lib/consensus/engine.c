@@ -583,10 +583,12 @@ static int fresh_block(struct ml_cs *e, uint32_t round, uint8_t **buf,
 	if (ret && nev + n) {
 		for (lo = 0, hi = nev + n; hi - lo > 1;) {
 			mid = lo + (hi - lo) / 2;
-			if (build(e, round, txs, mid, buf, len))
+			if (build(e, round, txs, mid, buf, len)) {
 				hi = mid;
-			else
-				free(*buf), lo = mid;
+			} else {
+				free(*buf);
+				lo = mid;
+			}
 		}
 		logf_(e, "block %llu: transaction %u of %u refused: %s",
 		      (unsigned long long)e->h, lo, nev + n, strerror(-ret));
