@@ -24,6 +24,22 @@
  * and the directory fsync'd. A restarted engine refuses to sign anything
  * that conflicts with it, and refuses to start on a damaged file.
  *
+ * A daemon's loop, in outline:
+ *
+ *   ml_ledger_open(db, &l);
+ *   ret = ml_cs_create(&cfg, l, &ops, ctx, mono_ms(), &cs);
+ *   (-EUCLEAN: damaged sign state or ledger; stop and say so)
+ *   for (;;) {
+ *       poll() the transport and a timerfd armed by ops->set_timer;
+ *       message:  ml_cs_receive(cs, curve_peer_key, buf, len, mono_ms());
+ *       timerfd:  ml_cs_timer(cs, mono_ms());
+ *   }
+ *
+ * One thread: the callbacks run inside these calls and must not call back
+ * into the engine; send() must not block (queue the bytes and return).
+ * A crash needs no clean-up: restart with ml_cs_create() on the same
+ * files.
+ *
  * Protocol, message formats and guarantees:
  * Documentation/ledger/consensus.rst.
  *

@@ -26,8 +26,9 @@ CONSENSUS_LONG_SEEDS ?= 20
 CONSENSUS_LONG_TMP ?= $(firstword $(wildcard /dev/shm) $(CS_OUT)/tmp)
 CONSENSUS_FUZZ_SECONDS ?= 20
 
-CS_SRCS := $(CS_DIR)/msg.c $(CS_DIR)/signstate.c $(CS_DIR)/engine.c
-CS_HDRS := $(CS_DIR)/consensus.h $(LEDGER_HDRS)
+CS_SRCS := $(CS_DIR)/msg.c $(CS_DIR)/signstate.c $(CS_DIR)/engine.c \
+	$(CS_DIR)/propose.c $(CS_DIR)/sync.c $(CS_DIR)/evidence.c
+CS_HDRS := $(CS_DIR)/consensus.h $(CS_DIR)/engine.h $(LEDGER_HDRS)
 CS_INC := -I$(CS_DIR) -I$(LEDGER_DIR)
 CS_OBJS := $(patsubst $(CS_DIR)/%.c,$(CS_OUT)/obj/%.o,$(CS_SRCS))
 CS_SOBJS := $(patsubst $(CS_DIR)/%.c,$(CS_OUT)/san/%.o,$(CS_SRCS))

@@ -19,83 +19,10 @@
 #include <string.h>
 #include <sodium.h>
 
-#include "consensus.h"
+#include "engine.h"
 #include "hash.h"
 
-#define MAX_RECS	16384	/* signed votes kept per height */
-#define MAX_BLKS	64	/* candidate blocks kept per height */
-#define MAX_OWN		16	/* own messages kept for re-sending */
-#define MAX_FUT		1024	/* messages kept for later heights */
-#define FUT_HEIGHTS	8
-#define MAX_EVIDENCE	64
-#define EVIDENCE_PER_BLOCK 8
-
-struct rec {
-	uint8_t type;
-	uint32_t round;
-	uint16_t v;
-	uint8_t hash[ML_HASH_LEN];
-	uint8_t sig[ML_SIG_LEN];
-	uint8_t seal[ML_SIG_LEN];
-	uint32_t pr;			/* ROUND_CHANGE */
-	struct ml_cs_sig *prep;		/* ROUND_CHANGE certificate */
-	uint16_t nprep;
-};
-
-struct blk {
-	uint8_t hash[ML_HASH_LEN];
-	uint8_t *buf;
-	uint32_t len;
-};
-
-struct fut {
-	uint64_t height;
-	uint8_t from[ML_KEY_LEN];
-	int has_from;
-	uint8_t *buf;
-	size_t len;
-};
-
-struct ml_cs {
-	struct ml_cs_config cfg;
-	char *state_path;
-	struct ml_ledger *l;
-	const struct ml_cs_ops *ops;
-	void *ctx;
-	uint8_t pk[ML_KEY_LEN];
-	uint64_t chain_id, now;
-
-	/* the height being decided */
-	uint64_t h, parent_time;
-	uint8_t parent_hash[ML_HASH_LEN];
-	uint8_t *vals;
-	size_t n;
-	int me;				/* index in vals, -1: not a validator */
-	uint32_t r;
-	int started, proposed;		/* round r reached by a quorum */
-	uint32_t acc_round;		/* proposal accepted in round r */
-	uint8_t acc_hash[ML_HASH_LEN];
-	struct rec *recs;
-	size_t nrecs;
-	struct blk blks[MAX_BLKS];
-	size_t nblks;
-	uint8_t *own[MAX_OWN];
-	size_t own_len[MAX_OWN];
-	size_t nown;
-	uint64_t round_deadline, propose_deadline, last_sync;
-
-	struct ml_cs_signstate ss;	/* what is on disk */
-	struct fut fut[MAX_FUT];
-	size_t nfut;
-	struct ml_tx ev[MAX_EVIDENCE];	/* evidence not yet on chain */
-	size_t nev;
-	uint32_t rounds_total;
-	uint64_t refused;
-};
-
-static void logf_(struct ml_cs *e, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
-static void logf_(struct ml_cs *e, const char *fmt, ...)
+void ml_cs_log(struct ml_cs *e, const char *fmt, ...)
 {
 	char buf[256];
 	va_list ap;
@@ -117,7 +44,7 @@ uint32_t ml_cs_timeout_ms(const struct ml_cs_config *cfg, uint32_t round)
 	return (uint32_t)(t < cfg->timeout_cap_ms ? t : cfg->timeout_cap_ms);
 }
 
-static size_t quorum(const struct ml_cs *e)
+size_t ml_cs_quorum(const struct ml_cs *e)
 {
 	return ml_quorum(e->n);
 }
@@ -127,7 +54,7 @@ static size_t faulty(const struct ml_cs *e)
 	return (e->n - 1) / 3;
 }
 
-static int val_index(const struct ml_cs *e, const uint8_t *key)
+int ml_cs_val_index(const struct ml_cs *e, const uint8_t *key)
 {
 	size_t i;
 
@@ -137,12 +64,12 @@ static int val_index(const struct ml_cs *e, const uint8_t *key)
 	return -1;
 }
 
-static const uint8_t *proposer(const struct ml_cs *e, uint32_t round)
+const uint8_t *ml_cs_proposer(const struct ml_cs *e, uint32_t round)
 {
 	return e->vals + ((e->h + round) % e->n) * ML_KEY_LEN;
 }
 
-static int sig_ok(const struct ml_cs *e, uint8_t type, uint32_t round,
+int ml_cs_sig_ok(const struct ml_cs *e, uint8_t type, uint32_t round,
 		  const uint8_t *who, const uint8_t digest[ML_HASH_LEN],
 		  const uint8_t sig[ML_SIG_LEN])
 {
@@ -182,7 +109,7 @@ static void clear_height(struct ml_cs *e)
 	e->vals = NULL;
 }
 
-static struct blk *blk_find(struct ml_cs *e, const uint8_t *hash)
+struct blk *ml_cs_blk_find(struct ml_cs *e, const uint8_t *hash)
 {
 	size_t i;
 
@@ -195,7 +122,7 @@ static struct blk *blk_find(struct ml_cs *e, const uint8_t *hash)
 static int blk_add(struct ml_cs *e, const uint8_t *hash, const uint8_t *buf,
 		   uint32_t len)
 {
-	struct blk *b = blk_find(e, hash);
+	struct blk *b = ml_cs_blk_find(e, hash);
 
 	if (b)
 		return 0;
@@ -235,11 +162,9 @@ static void set_timer(struct ml_cs *e)
 		e->ops->set_timer(e->ctx, d);
 }
 
-static int load_height(struct ml_cs *e);
-
 /* --- sending --- */
 
-static void send_encoded(struct ml_cs *e, const uint8_t *to, uint8_t *buf,
+void ml_cs_send_encoded(struct ml_cs *e, const uint8_t *to, uint8_t *buf,
 			 size_t len, int keep)
 {
 	e->ops->send(e->ctx, to, buf, len);
@@ -253,7 +178,7 @@ static void send_encoded(struct ml_cs *e, const uint8_t *to, uint8_t *buf,
  * Signs @m and sends it. A vote (@step != NONE) is first checked against
  * and recorded in the sign state on disk; if that fails nothing is sent.
  */
-static int sign_send(struct ml_cs *e, struct ml_cs_msg *m, uint8_t step,
+int ml_cs_sign_send(struct ml_cs *e, struct ml_cs_msg *m, uint8_t step,
 		     const uint8_t *to)
 {
 	uint8_t *buf, vh[ML_HASH_LEN];
@@ -268,7 +193,7 @@ static int sign_send(struct ml_cs *e, struct ml_cs_msg *m, uint8_t step,
 		ret = ml_cs_signstate_allows(&e->ss, m->height, m->round, step,
 					     vh);
 		if (ret) {
-			logf_(e, "refusing to sign step %u at %llu/%u: conflicts with the sign state",
+			ml_cs_log(e, "refusing to sign step %u at %llu/%u: conflicts with the sign state",
 			      step, (unsigned long long)m->height, m->round);
 			return ret;
 		}
@@ -278,7 +203,7 @@ static int sign_send(struct ml_cs *e, struct ml_cs_msg *m, uint8_t step,
 		memcpy(next.hash, vh, ML_HASH_LEN);
 		ret = ml_cs_signstate_store(e->state_path, &next);
 		if (ret) {
-			logf_(e, "cannot write %s: %s; not voting",
+			ml_cs_log(e, "cannot write %s: %s; not voting",
 			      e->state_path, strerror(-ret));
 			return ret;
 		}
@@ -291,26 +216,13 @@ static int sign_send(struct ml_cs *e, struct ml_cs_msg *m, uint8_t step,
 	ret = ml_cs_msg_encode(m, &buf, &len);
 	if (ret)
 		return ret;
-	send_encoded(e, to, buf, len, !to && step);
+	ml_cs_send_encoded(e, to, buf, len, !to && step);
 	return 0;
-}
-
-static void request_state(struct ml_cs *e, const uint8_t *to)
-{
-	struct ml_cs_msg m = { .type = ML_CS_STATE_REQ, .height = e->h,
-			       .round = e->r };
-
-	if (e->last_sync && e->now < e->last_sync + e->cfg.timeout_base_ms / 2)
-		return;
-	e->last_sync = e->now ? e->now : 1;
-	sign_send(e, &m, ML_CS_STEP_NONE, to);
 }
 
 /* --- votes --- */
 
-static int handle(struct ml_cs *e, struct ml_cs_msg *m, int v);
-
-static size_t count(const struct ml_cs *e, uint8_t type, uint32_t round,
+size_t ml_cs_count(const struct ml_cs *e, uint8_t type, uint32_t round,
 		    const uint8_t *hash)
 {
 	size_t i, c = 0;
@@ -324,54 +236,6 @@ static size_t count(const struct ml_cs *e, uint8_t type, uint32_t round,
 			c++;
 	}
 	return c;
-}
-
-static void evidence_add(struct ml_cs *e, const uint8_t *offender,
-			 uint8_t type, uint64_t height, uint32_t round,
-			 const uint8_t *h1, const uint8_t *s1,
-			 const uint8_t *h2, const uint8_t *s2, int announce)
-{
-	struct ml_tx *t;
-	int swap = memcmp(h1, h2, ML_HASH_LEN) > 0;
-	size_t i;
-
-	for (i = 0; i < e->nev; i++)
-		if (!memcmp(e->ev[i].u.evidence.validator, offender, 32) &&
-		    e->ev[i].u.evidence.type == type &&
-		    e->ev[i].u.evidence.height == height &&
-		    e->ev[i].u.evidence.round == round)
-			return;
-	if (e->nev == MAX_EVIDENCE)
-		return;
-	t = &e->ev[e->nev++];
-	memset(t, 0, sizeof(*t));
-	t->kind = ML_TX_EVIDENCE;
-	memcpy(t->u.evidence.validator, offender, ML_KEY_LEN);
-	t->u.evidence.type = type;
-	t->u.evidence.height = height;
-	t->u.evidence.round = round;
-	memcpy(t->u.evidence.hash_a, swap ? h2 : h1, ML_HASH_LEN);
-	memcpy(t->u.evidence.sig_a, swap ? s2 : s1, ML_SIG_LEN);
-	memcpy(t->u.evidence.hash_b, swap ? h1 : h2, ML_HASH_LEN);
-	memcpy(t->u.evidence.sig_b, swap ? s1 : s2, ML_SIG_LEN);
-	logf_(e, "validator %02x%02x%02x%02x signed two %s at %llu/%u",
-	      offender[0], offender[1], offender[2], offender[3],
-	      type == ML_VOTE_PROPOSAL ? "proposals" :
-	      type == ML_VOTE_PREPARE ? "prepares" : "commits",
-	      (unsigned long long)height, round);
-	if (announce && e->me >= 0) {
-		struct ml_cs_msg m = {
-			.type = ML_CS_EVIDENCE, .height = height, .round = round,
-			.vtype = type,
-		};
-
-		memcpy(m.offender, offender, ML_KEY_LEN);
-		memcpy(m.hash, t->u.evidence.hash_a, ML_HASH_LEN);
-		memcpy(m.sig_a, t->u.evidence.sig_a, ML_SIG_LEN);
-		memcpy(m.hash_b, t->u.evidence.hash_b, ML_HASH_LEN);
-		memcpy(m.sig_b, t->u.evidence.sig_b, ML_SIG_LEN);
-		sign_send(e, &m, ML_CS_STEP_NONE, NULL);
-	}
 }
 
 /*
@@ -392,7 +256,7 @@ static int rec_add(struct ml_cs *e, const struct ml_cs_msg *m, int v,
 		if (!memcmp(x->hash, m->hash, ML_HASH_LEN) ||
 		    m->type == ML_CS_ROUND_CHANGE)
 			return -EALREADY;
-		evidence_add(e, m->sender, m->type, e->h, m->round, x->hash,
+		ml_cs_evidence_add(e, m->sender, m->type, e->h, m->round, x->hash,
 			     x->sig, m->hash, m->sig, 1);
 		return -EEXIST;
 	}
@@ -421,22 +285,22 @@ static int rec_add(struct ml_cs *e, const struct ml_cs_msg *m, int v,
 }
 
 /* Checks a prepared certificate: a quorum of PREPAREs for (h, pr, ph). */
-static int cert_ok(struct ml_cs *e, uint32_t pr, const uint8_t *ph,
+int ml_cs_cert_ok(struct ml_cs *e, uint32_t pr, const uint8_t *ph,
 		   const struct ml_cs_sig *prep, uint16_t n)
 {
 	uint16_t i;
 
-	if (n < quorum(e))
+	if (n < ml_cs_quorum(e))
 		return 0;
 	for (i = 0; i < n; i++)
-		if (val_index(e, prep[i].sender) < 0 ||
-		    !sig_ok(e, ML_CS_PREPARE, pr, prep[i].sender, ph,
+		if (ml_cs_val_index(e, prep[i].sender) < 0 ||
+		    !ml_cs_sig_ok(e, ML_CS_PREPARE, pr, prep[i].sender, ph,
 			    prep[i].sig))
 			return 0;
 	return 1;	/* distinct: the decoder wants them sorted */
 }
 
-static int hash_of(const uint8_t *buf, uint32_t len, struct ml_block *b,
+int ml_cs_hash_of(const uint8_t *buf, uint32_t len, struct ml_block *b,
 		   uint8_t hash[ML_HASH_LEN])
 {
 	int ret = ml_block_decode(buf, len, b);
@@ -462,10 +326,10 @@ static void check_commit(struct ml_cs *e, const uint8_t *hash)
 			c++;
 		}
 	}
-	if (c < quorum(e))
+	if (c < ml_cs_quorum(e))
 		return;
-	if (!blk_find(e, hash)) {
-		request_state(e, NULL);	/* final, but we never saw it */
+	if (!ml_cs_blk_find(e, hash)) {
+		ml_cs_request_state(e, NULL);	/* final, but we never saw it */
 		return;
 	}
 	finalize(e, hash);
@@ -487,12 +351,12 @@ static void check_prepared(struct ml_cs *e)
 	size_t i, n = 0, len;
 
 	if (e->me < 0 || e->acc_round != e->r ||
-	    count(e, ML_CS_PREPARE, e->r, e->acc_hash) < quorum(e))
+	    ml_cs_count(e, ML_CS_PREPARE, e->r, e->acc_hash) < ml_cs_quorum(e))
 		return;
 	if (e->ss.height == e->h && e->ss.round == e->r &&
 	    e->ss.step >= ML_CS_STEP_COMMIT)
 		return;	/* committed in this round already */
-	b = blk_find(e, e->acc_hash);
+	b = ml_cs_blk_find(e, e->acc_hash);
 	cert = calloc(e->n, sizeof(*cert));
 	if (!b || !cert) {
 		free(cert);
@@ -529,158 +393,12 @@ static void check_prepared(struct ml_cs *e)
 	memcpy(m.hash, e->acc_hash, ML_HASH_LEN);
 	seal_msg(m.hash, msg, &len);
 	crypto_sign_detached(m.seal, NULL, msg, len, e->cfg.sk);
-	if (sign_send(e, &m, ML_CS_STEP_COMMIT, NULL))
+	if (ml_cs_sign_send(e, &m, ML_CS_STEP_COMMIT, NULL))
 		return;
-	handle(e, &m, e->me);
+	ml_cs_handle(e, &m, e->me);
 }
 
 /* --- proposing --- */
-
-static int build(struct ml_cs *e, uint32_t round, struct ml_tx *txs,
-		 uint32_t ntx, uint8_t **buf, size_t *len)
-{
-	struct ml_block b = { 0 };
-	uint64_t now = e->ops->unix_time(e->ctx);
-	int ret;
-
-	b.hdr.round = round;
-	b.hdr.time = now > e->parent_time ? now : e->parent_time + 1;
-	memcpy(b.hdr.proposer, e->pk, ML_KEY_LEN);
-	b.txs = txs;
-	b.ntx = ntx;
-	ret = ml_ledger_build_block(e->l, &b);
-	return ret ? ret : ml_block_encode(&b, buf, len);
-}
-
-/*
- * Evidence first, then the mempool's transactions. If the block does not
- * build, propose the longest prefix that does (a binary search: execution
- * is sequential, so a prefix that fails stays failed when extended) and
- * tell the host which transaction broke it, so its mempool can drop it.
- */
-static int fresh_block(struct ml_cs *e, uint32_t round, uint8_t **buf,
-		       size_t *len)
-{
-	uint32_t max = e->cfg.max_block_txs, n = 0, nev = 0, i, lo, hi, mid;
-	struct ml_tx *txs = calloc((size_t)max + EVIDENCE_PER_BLOCK, sizeof(*txs));
-	uint64_t nonce = 0;
-	int ret;
-
-	if (!txs)
-		return -ENOMEM;
-	ml_ledger_balance(e->l, e->pk, NULL, NULL, &nonce);
-	for (i = 0; i < e->nev && nev < EVIDENCE_PER_BLOCK; i++) {
-		txs[nev] = e->ev[i];
-		txs[nev].chain_id = e->chain_id;
-		txs[nev].nonce = nonce + nev;
-		if (!ml_tx_sign(&txs[nev], e->cfg.sk))
-			nev++;
-	}
-	if (e->ops->get_txs &&
-	    e->ops->get_txs(e->ctx, e->h, txs + nev, max, &n))
-		n = 0;
-	ret = build(e, round, txs, nev + n, buf, len);
-	if (ret && nev + n) {
-		for (lo = 0, hi = nev + n; hi - lo > 1;) {
-			mid = lo + (hi - lo) / 2;
-			if (build(e, round, txs, mid, buf, len)) {
-				hi = mid;
-			} else {
-				free(*buf);
-				lo = mid;
-			}
-		}
-		logf_(e, "block %llu: transaction %u of %u refused: %s",
-		      (unsigned long long)e->h, lo, nev + n, strerror(-ret));
-		if (lo < nev) {	/* recorded already, or the offender is gone */
-			e->ev[lo] = e->ev[--e->nev];
-		} else if (e->ops->tx_refused) {
-			e->ops->tx_refused(e->ctx, &txs[lo], ret);
-		}
-		ret = build(e, round, txs, lo < nev ? 0 : lo, buf, len);
-	}
-	free(txs);
-	return ret;
-}
-
-static int cmp_rc(const void *a, const void *b)
-{
-	return memcmp(((const struct ml_cs_rc *)a)->sender,
-		      ((const struct ml_cs_rc *)b)->sender, ML_KEY_LEN);
-}
-
-static void propose(struct ml_cs *e)
-{
-	struct ml_cs_msg m = { .type = ML_CS_PROPOSAL };
-	const struct rec *best = NULL;
-	struct ml_block blk;
-	uint8_t *buf = NULL;
-	size_t i, len = 0;
-	int ret;
-
-	if (e->me < 0 || e->proposed || memcmp(proposer(e, e->r), e->pk, 32))
-		return;
-	m.height = e->h;
-	m.round = e->r;
-	if (e->r) {
-		if (count(e, ML_CS_ROUND_CHANGE, e->r, NULL) < quorum(e))
-			return;
-		m.rc = calloc(e->n, sizeof(*m.rc));
-		if (!m.rc)
-			return;
-		for (i = 0; i < e->nrecs; i++) {
-			const struct rec *x = &e->recs[i];
-			struct ml_cs_rc *c = &m.rc[m.nrc];
-
-			if (x->type != ML_CS_ROUND_CHANGE || x->round != e->r)
-				continue;
-			memcpy(c->sender, e->vals + x->v * ML_KEY_LEN, 32);
-			c->pr = x->pr;
-			memcpy(c->ph, x->hash, ML_HASH_LEN);
-			memcpy(c->sig, x->sig, ML_SIG_LEN);
-			m.nrc++;
-			if (x->pr != ML_CS_NOT_PREPARED &&
-			    (!best || x->pr > best->pr))
-				best = x;
-		}
-		qsort(m.rc, m.nrc, sizeof(*m.rc), cmp_rc);
-	}
-	if (best) {	/* QBFT: re-propose the highest prepared block */
-		struct blk *b = blk_find(e, best->hash);
-
-		if (!b)
-			goto out;
-		buf = malloc(b->len);
-		if (!buf)
-			goto out;
-		memcpy(buf, b->buf, b->len);
-		len = b->len;
-		m.prep = malloc(best->nprep * sizeof(*m.prep));
-		if (!m.prep)
-			goto out;
-		memcpy(m.prep, best->prep, best->nprep * sizeof(*m.prep));
-		m.nprep = best->nprep;
-	} else {
-		ret = fresh_block(e, e->r, &buf, &len);
-		if (ret) {
-			logf_(e, "cannot build block %llu: %s",
-			      (unsigned long long)e->h, strerror(-ret));
-			goto out;
-		}
-	}
-	if (hash_of(buf, (uint32_t)len, &blk, m.hash))
-		goto out;
-	ml_block_free(&blk);
-	m.block = buf;
-	m.block_len = (uint32_t)len;
-	buf = NULL;
-	e->proposed = 1;
-	if (!sign_send(e, &m, ML_CS_STEP_PROPOSAL, NULL))
-		handle(e, &m, e->me);
-out:
-	free(buf);
-	ml_cs_msg_free(&m);
-}
 
 /* --- rounds --- */
 
@@ -705,8 +423,8 @@ static void send_rc(struct ml_cs *e)
 		m.block = e->ss.block;
 		m.block_len = e->ss.block_len;
 	}
-	if (!sign_send(e, &m, ML_CS_STEP_ROUND_CHANGE, NULL))
-		handle(e, &m, e->me);
+	if (!ml_cs_sign_send(e, &m, ML_CS_STEP_ROUND_CHANGE, NULL))
+		ml_cs_handle(e, &m, e->me);
 }
 
 static void enter_round(struct ml_cs *e, uint32_t round, int started)
@@ -725,7 +443,7 @@ static void enter_round(struct ml_cs *e, uint32_t round, int started)
 	}
 	if (started && !e->started) {
 		e->started = 1;
-		propose(e);
+		ml_cs_propose(e);
 	}
 }
 
@@ -757,68 +475,11 @@ static void skip_ahead(struct ml_cs *e)
 				best[j] = t;
 			}
 	enter_round(e, best[need - 1],
-		    count(e, ML_CS_ROUND_CHANGE, best[need - 1], NULL) >=
-		    quorum(e));
+		    ml_cs_count(e, ML_CS_ROUND_CHANGE, best[need - 1], NULL) >=
+		    ml_cs_quorum(e));
 }
 
 /* --- handlers --- */
-
-static int justified(struct ml_cs *e, const struct ml_cs_msg *m,
-		     const struct ml_block *b)
-{
-	const struct ml_cs_rc *best = NULL;
-	uint8_t d[ML_HASH_LEN];
-	uint16_t i;
-
-	if (!m->round)
-		return b->hdr.round == 0;
-	if (m->nrc < quorum(e))
-		return 0;
-	for (i = 0; i < m->nrc; i++) {
-		const struct ml_cs_rc *c = &m->rc[i];
-
-		if (val_index(e, c->sender) < 0)
-			return 0;
-		if (c->pr != ML_CS_NOT_PREPARED && c->pr >= m->round)
-			return 0;
-		ml_cs_rc_digest(c->pr, c->ph, d);
-		if (!sig_ok(e, ML_CS_ROUND_CHANGE, m->round, c->sender, d,
-			    c->sig))
-			return 0;
-		if (c->pr != ML_CS_NOT_PREPARED && (!best || c->pr > best->pr))
-			best = c;
-	}
-	if (!best)
-		return b->hdr.round == m->round && !m->nprep;
-	return !memcmp(best->ph, m->hash, ML_HASH_LEN) &&
-	       cert_ok(e, best->pr, best->ph, m->prep, m->nprep);
-}
-
-/* The proposal's block extends our chain and executes to its state root. */
-static int block_valid(struct ml_cs *e, const struct ml_cs_msg *m,
-		       const struct ml_block *b)
-{
-	struct ml_block c = *b;
-	uint64_t now = e->ops->unix_time(e->ctx);
-
-	if (b->ncommit || b->hdr.height != e->h ||
-	    b->hdr.chain_id != e->chain_id || b->hdr.round > m->round ||
-	    memcmp(b->hdr.prev_hash, e->parent_hash, ML_HASH_LEN) ||
-	    memcmp(b->hdr.proposer,
-		   e->vals + ((e->h + b->hdr.round) % e->n) * ML_KEY_LEN, 32))
-		return -EINVAL;
-	/* a fresh block must not come from the future; a prepared one is
-	 * re-proposed as it is, whatever our clock says
-	 */
-	if (b->hdr.round == m->round && b->hdr.time > now + e->cfg.max_drift_s)
-		return -ETIME;
-	if (ml_ledger_build_block(e->l, &c))
-		return -EINVAL;
-	if (memcmp(c.hdr.state_root, b->hdr.state_root, ML_HASH_LEN) ||
-	    memcmp(c.hdr.tx_root, b->hdr.tx_root, ML_HASH_LEN))
-		return -EBADMSG;
-	return 0;
-}
 
 static int on_proposal(struct ml_cs *e, struct ml_cs_msg *m, int v)
 {
@@ -829,22 +490,22 @@ static int on_proposal(struct ml_cs *e, struct ml_cs_msg *m, int v)
 
 	if (m->round < e->r)
 		return -ESTALE;
-	if (memcmp(m->sender, proposer(e, m->round), ML_KEY_LEN))
+	if (memcmp(m->sender, ml_cs_proposer(e, m->round), ML_KEY_LEN))
 		return -EPERM;
 	ret = rec_add(e, m, v, NULL);
 	if (ret)
 		return ret == -EALREADY ? 0 : ret;
-	if (hash_of(m->block, m->block_len, &b, hash))
+	if (ml_cs_hash_of(m->block, m->block_len, &b, hash))
 		return -EBADMSG;
 	ret = -EBADMSG;
 	if (memcmp(hash, m->hash, ML_HASH_LEN))
 		goto out;
 	ret = -EPERM;
-	if (!justified(e, m, &b))
+	if (!ml_cs_justified(e, m, &b))
 		goto out;
-	ret = block_valid(e, m, &b);
+	ret = ml_cs_block_valid(e, m, &b);
 	if (ret) {
-		logf_(e, "proposal %llu/%u refused: %s",
+		ml_cs_log(e, "proposal %llu/%u refused: %s",
 		      (unsigned long long)m->height, m->round, strerror(-ret));
 		goto out;
 	}
@@ -862,13 +523,13 @@ static int on_proposal(struct ml_cs *e, struct ml_cs_msg *m, int v)
 		/* refused: we voted for another block in this round before
 		 * a restart; sit the round out
 		 */
-		if (sign_send(e, &p, ML_CS_STEP_PREPARE, NULL))
+		if (ml_cs_sign_send(e, &p, ML_CS_STEP_PREPARE, NULL))
 			goto out;
 	}
 	e->acc_round = e->r;
 	memcpy(e->acc_hash, hash, ML_HASH_LEN);
 	if (e->me >= 0)
-		handle(e, &p, e->me);
+		ml_cs_handle(e, &p, e->me);
 	check_prepared(e);
 out:
 	ml_block_free(&b);
@@ -885,8 +546,8 @@ static int on_round_change(struct ml_cs *e, struct ml_cs_msg *m, int v)
 	if (m->round < e->r)
 		return -ESTALE;
 	if (m->pr != ML_CS_NOT_PREPARED) {
-		if (!cert_ok(e, m->pr, m->hash, m->prep, m->nprep) ||
-		    hash_of(m->block, m->block_len, &b, hash))
+		if (!ml_cs_cert_ok(e, m->pr, m->hash, m->prep, m->nprep) ||
+		    ml_cs_hash_of(m->block, m->block_len, &b, hash))
 			return -EPERM;
 		ml_block_free(&b);
 		if (memcmp(hash, m->hash, ML_HASH_LEN))
@@ -906,7 +567,7 @@ static int on_round_change(struct ml_cs *e, struct ml_cs_msg *m, int v)
 	if (m->round > e->r)
 		skip_ahead(e);
 	if (m->round == e->r &&
-	    count(e, ML_CS_ROUND_CHANGE, e->r, NULL) >= quorum(e))
+	    ml_cs_count(e, ML_CS_ROUND_CHANGE, e->r, NULL) >= ml_cs_quorum(e))
 		enter_round(e, e->r, 1);
 	return 0;
 }
@@ -932,7 +593,7 @@ static int on_vote(struct ml_cs *e, struct ml_cs_msg *m, int v)
 	return 0;
 }
 
-static void committed(struct ml_cs *e, const uint8_t *buf, size_t len)
+void ml_cs_committed(struct ml_cs *e, const uint8_t *buf, size_t len)
 {
 	struct ml_block b;
 	size_t i, j;
@@ -958,7 +619,7 @@ static void committed(struct ml_cs *e, const uint8_t *buf, size_t len)
 
 static int finalize(struct ml_cs *e, const uint8_t *hash)
 {
-	struct blk *k = blk_find(e, hash);
+	struct blk *k = ml_cs_blk_find(e, hash);
 	struct ml_block b;
 	uint8_t *buf;
 	size_t len, i;
@@ -994,92 +655,18 @@ static int finalize(struct ml_cs *e, const uint8_t *hash)
 		return ret;
 	ret = ml_ledger_apply_block(e->l, buf, len, 0);
 	if (ret) {
-		logf_(e, "final block %llu does not apply: %s",
+		ml_cs_log(e, "final block %llu does not apply: %s",
 		      (unsigned long long)e->h, strerror(-ret));
 		free(buf);
 		return ret;
 	}
-	committed(e, buf, len);
+	ml_cs_committed(e, buf, len);
 	free(buf);
-	return load_height(e);
-}
-
-static int on_block(struct ml_cs *e, struct ml_cs_msg *m)
-{
-	int ret;
-
-	if (m->height != e->h)
-		return -ESTALE;
-	ret = ml_ledger_apply_block(e->l, m->block, m->block_len, 0);
-	if (ret)
-		return ret;
-	committed(e, m->block, m->block_len);
-	ret = load_height(e);
-	request_state(e, m->sender);	/* resumable: ask for the next batch */
-	return ret;
-}
-
-static void on_state_req(struct ml_cs *e, const struct ml_cs_msg *m)
-{
-	struct ml_cs_msg r = { .type = ML_CS_STATE_RESP, .height = e->h,
-			       .round = e->r, .committed = e->h - 1 };
-	uint64_t h;
-	size_t i;
-
-	for (h = m->height; h < e->h && h < m->height + ML_CS_SYNC_BATCH; h++) {
-		struct ml_cs_msg b = { .type = ML_CS_BLOCK, .height = h };
-		struct ml_block blk;
-		uint8_t *buf;
-		size_t len;
-
-		if (ml_ledger_block(e->l, h, &buf, &len))
-			break;
-		if (hash_of(buf, (uint32_t)len, &blk, b.hash)) {
-			free(buf);
-			break;
-		}
-		ml_block_free(&blk);
-		b.block = buf;
-		b.block_len = (uint32_t)len;
-		sign_send(e, &b, ML_CS_STEP_NONE, m->sender);
-		free(buf);
-	}
-	if (m->height == e->h)	/* what we said this height, again */
-		for (i = 0; i < e->nown; i++) {
-			uint8_t *c = malloc(e->own_len[i]);
-
-			if (!c)
-				break;
-			memcpy(c, e->own[i], e->own_len[i]);
-			send_encoded(e, m->sender, c, e->own_len[i], 0);
-		}
-	sign_send(e, &r, ML_CS_STEP_NONE, m->sender);
-}
-
-static int on_evidence(struct ml_cs *e, const struct ml_cs_msg *m)
-{
-	uint8_t b[ML_VOTE_BYTES_LEN];
-	size_t n;
-
-	if (m->height > e->h)
-		return -ESTALE;
-	if (val_index(e, m->offender) < 0)
-		return -EPERM;
-	n = ml_vote_bytes(m->vtype, e->chain_id, m->height, m->round,
-			  m->offender, m->hash, b);
-	if (crypto_sign_verify_detached(m->sig_a, b, n, m->offender))
-		return -EPERM;
-	n = ml_vote_bytes(m->vtype, e->chain_id, m->height, m->round,
-			  m->offender, m->hash_b, b);
-	if (crypto_sign_verify_detached(m->sig_b, b, n, m->offender))
-		return -EPERM;
-	evidence_add(e, m->offender, m->vtype, m->height, m->round, m->hash,
-		     m->sig_a, m->hash_b, m->sig_b, 0);
-	return 0;
+	return ml_cs_load_height(e);
 }
 
 /* A verified message of the current height (or a request of any). */
-static int handle(struct ml_cs *e, struct ml_cs_msg *m, int v)
+int ml_cs_handle(struct ml_cs *e, struct ml_cs_msg *m, int v)
 {
 	switch (m->type) {
 	case ML_CS_PROPOSAL:
@@ -1090,38 +677,18 @@ static int handle(struct ml_cs *e, struct ml_cs_msg *m, int v)
 	case ML_CS_ROUND_CHANGE:
 		return on_round_change(e, m, v);
 	case ML_CS_BLOCK:
-		return on_block(e, m);
+		return ml_cs_on_block(e, m);
 	case ML_CS_STATE_REQ:
-		on_state_req(e, m);
+		ml_cs_on_state_req(e, m);
 		return 0;
 	case ML_CS_STATE_RESP:
 		if (m->committed >= e->h)
-			request_state(e, m->sender);
+			ml_cs_request_state(e, m->sender);
 		return 0;
 	case ML_CS_EVIDENCE:
-		return on_evidence(e, m);
+		return ml_cs_on_evidence(e, m);
 	}
 	return -EINVAL;
-}
-
-static void keep_future(struct ml_cs *e, const uint8_t *from,
-			const uint8_t *buf, size_t len, uint64_t height)
-{
-	struct fut *f;
-
-	if (height > e->h + FUT_HEIGHTS || e->nfut == MAX_FUT)
-		return;
-	f = &e->fut[e->nfut];
-	f->buf = malloc(len);
-	if (!f->buf)
-		return;
-	memcpy(f->buf, buf, len);
-	f->len = len;
-	f->height = height;
-	f->has_from = !!from;
-	if (from)
-		memcpy(f->from, from, ML_KEY_LEN);
-	e->nfut++;
 }
 
 static int receive(struct ml_cs *e, const uint8_t *from, const uint8_t *buf,
@@ -1140,19 +707,19 @@ static int receive(struct ml_cs *e, const uint8_t *from, const uint8_t *buf,
 	if (m.height > e->h && m.type != ML_CS_STATE_REQ &&
 	    m.type != ML_CS_STATE_RESP && m.type != ML_CS_EVIDENCE) {
 		/* the validator set of that height is not known yet */
-		keep_future(e, from, buf, len, m.height);
-		request_state(e, m.sender);
+		ml_cs_keep_future(e, from, buf, len, m.height);
+		ml_cs_request_state(e, m.sender);
 		ret = 0;
 		goto out;
 	}
-	v = val_index(e, m.sender);
+	v = ml_cs_val_index(e, m.sender);
 	if (v < 0 || v == e->me || ml_cs_msg_verify(&m))
 		goto out;
 	ret = -ESTALE;
 	if (m.height < e->h && m.type != ML_CS_STATE_REQ &&
 	    m.type != ML_CS_EVIDENCE)
 		goto out;
-	ret = handle(e, &m, v);
+	ret = ml_cs_handle(e, &m, v);
 out:
 	ml_cs_msg_free(&m);
 	return ret;
@@ -1160,7 +727,7 @@ out:
 
 /* --- heights --- */
 
-static int load_height(struct ml_cs *e)
+int ml_cs_load_height(struct ml_cs *e)
 {
 	struct ml_ledger_info info;
 	size_t i;
@@ -1177,7 +744,7 @@ static int load_height(struct ml_cs *e)
 	e->h = info.height + 1;
 	e->parent_time = info.time;
 	memcpy(e->parent_hash, info.last_hash, ML_HASH_LEN);
-	e->me = val_index(e, e->pk);
+	e->me = ml_cs_val_index(e, e->pk);
 	e->r = 0;
 	e->started = 1;
 	e->proposed = 0;
@@ -1198,7 +765,7 @@ static int load_height(struct ml_cs *e)
 	e->round_deadline = e->now + ml_cs_timeout_ms(&e->cfg, e->r) +
 			    (e->r ? 0 : e->cfg.block_period_ms);
 	e->propose_deadline = 0;
-	if (!e->r && e->me >= 0 && !memcmp(proposer(e, 0), e->pk, 32))
+	if (!e->r && e->me >= 0 && !memcmp(ml_cs_proposer(e, 0), e->pk, 32))
 		e->propose_deadline = e->now + e->cfg.block_period_ms + 1;
 	set_timer(e);
 	/* messages that arrived early */
@@ -1220,36 +787,6 @@ static int load_height(struct ml_cs *e)
 		free(f.buf);
 	}
 	return 0;
-}
-
-/*
- * The ledger must be what its last block says: same hash, same state
- * root (recomputed by a full scan). A truncated, corrupted or edited
- * database is refused here rather than voted with.
- */
-static int check_head(struct ml_cs *e)
-{
-	struct ml_ledger_info info;
-	struct ml_block b;
-	uint8_t *buf, hash[ML_HASH_LEN];
-	size_t len;
-	int ret;
-
-	ret = ml_ledger_info(e->l, &info);
-	if (ret || !info.height)
-		return ret;
-	ret = ml_ledger_block(e->l, info.height, &buf, &len);
-	if (ret)
-		return ret == -ENOENT ? -EUCLEAN : ret;
-	ret = hash_of(buf, (uint32_t)len, &b, hash);
-	free(buf);
-	if (ret)
-		return -EUCLEAN;
-	if (memcmp(hash, info.last_hash, ML_HASH_LEN) ||
-	    memcmp(b.hdr.state_root, info.state_root, ML_HASH_LEN))
-		ret = -EUCLEAN;
-	ml_block_free(&b);
-	return ret;
 }
 
 int ml_cs_create(const struct ml_cs_config *cfg, struct ml_ledger *l,
@@ -1285,21 +822,21 @@ int ml_cs_create(const struct ml_cs_config *cfg, struct ml_ledger *l,
 		e->ss.pr = ML_CS_NOT_PREPARED;
 		ret = 0;
 	} else if (ret) {
-		logf_(e, "%s: %s; refusing to vote with a damaged sign state (restore it, or remove it only if this key never signed at the heights it covers)",
+		ml_cs_log(e, "%s: %s; refusing to vote with a damaged sign state (restore it, or remove it only if this key never signed at the heights it covers)",
 		      cfg->state_path, strerror(-ret));
 	}
 	if (!ret) {
-		ret = check_head(e);
+		ret = ml_cs_check_head(e);
 		if (ret)
-			logf_(e, "the ledger does not match its last block (%s); refusing to run on it: run ledgerctl verify, then restore or resync it",
+			ml_cs_log(e, "the ledger does not match its last block (%s); refusing to run on it: run ledgerctl verify, then restore or resync it",
 			      strerror(-ret));
 	}
-	ret = ret ? ret : load_height(e);
+	ret = ret ? ret : ml_cs_load_height(e);
 	if (ret) {
 		ml_cs_destroy(e);
 		return ret;
 	}
-	request_state(e, NULL);
+	ml_cs_request_state(e, NULL);
 	*out = e;
 	return 0;
 }
@@ -1339,7 +876,7 @@ void ml_cs_timer(struct ml_cs *e, uint64_t now_ms)
 	if (e->propose_deadline && e->now >= e->propose_deadline) {
 		e->propose_deadline = 0;
 		if (!e->r)
-			propose(e);
+			ml_cs_propose(e);
 	}
 	if (e->round_deadline && e->now >= e->round_deadline) {
 		if (e->started) {
@@ -1354,11 +891,11 @@ void ml_cs_timer(struct ml_cs *e, uint64_t now_ms)
 				if (!c)
 					break;
 				memcpy(c, e->own[i], e->own_len[i]);
-				send_encoded(e, NULL, c, e->own_len[i], 0);
+				ml_cs_send_encoded(e, NULL, c, e->own_len[i], 0);
 			}
 			start_timer(e);
 		}
-		request_state(e, NULL);
+		ml_cs_request_state(e, NULL);
 	}
 	set_timer(e);
 }
