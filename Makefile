@@ -46,6 +46,7 @@ TOOLS := $(BUILD)/tools/meterdump $(BUILD)/tools/meterbench
 include lib/ledger/ledger.mk
 include lib/mltpm/mltpm.mk
 include lib/consensus/net.mk
+include lib/consensus/consensus.mk
 include tools/meterctl/meterctl.mk
 include dts-overlays/dtbs.mk
 include udev/udev.mk
@@ -94,8 +95,8 @@ check-deps:
 # everything, in the order a failure is cheapest to find
 check: check-deps
 	$(Q)$(MAKE) --no-print-directory modules tools selftests style
-	$(Q)$(MAKE) --no-print-directory check-ledger check-tpm check-consensus-net \
-		check-meterctl-host \
+	$(Q)$(MAKE) --no-print-directory check-ledger check-tpm check-consensus \
+		check-consensus-net check-meterctl-host \
 		check-dtbs check-dt-bindings
 	$(Q)tests/qemu/selftest.sh
 	$(Q)tests/run-kselftests.sh
@@ -105,7 +106,7 @@ check: check-deps
 bench: check-deps
 	$(Q)$(MAKE) --no-print-directory modules tools
 	$(Q)tests/run-bench.sh
-	$(Q)$(MAKE) --no-print-directory bench-ledger
+	$(Q)$(MAKE) --no-print-directory bench-ledger bench-consensus
 	$(Q)$(MAKE) --no-print-directory bench-tpm
 	$(Q)$(MAKE) --no-print-directory bench-consensus-net
 

@@ -8,6 +8,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sodium.h>
 
 #include "auction.h"
 #include "codec.h"
@@ -305,6 +306,47 @@ static int apply_vote(struct ml_ledger *l, const struct ml_txctx *c,
 	return ml_step_done(s);
 }
 
+/*
+ * Double-sign evidence: two signatures of one validator over the same
+ * (type, height, round) naming different blocks. Recorded once; only a
+ * validator may submit it. What follows from it (removal) is up to the
+ * validators' votes.
+ */
+static int apply_evidence(struct ml_ledger *l, const struct ml_txctx *c,
+			  const struct ml_account *a)
+{
+	const struct ml_tx *tx = c->tx;
+	uint8_t msg[ML_VOTE_BYTES_LEN];
+	sqlite3_stmt *s;
+	size_t len;
+
+	if (!(a->roles & ML_ROLE_VALIDATOR))
+		return -EPERM;
+	if (tx->u.evidence.height > c->height)
+		return -EINVAL;
+	len = ml_vote_bytes(tx->u.evidence.type, l->p.chain_id,
+			    tx->u.evidence.height, tx->u.evidence.round,
+			    tx->u.evidence.validator, tx->u.evidence.hash_a, msg);
+	if (crypto_sign_verify_detached(tx->u.evidence.sig_a, msg, len,
+					tx->u.evidence.validator))
+		return -EPERM;
+	len = ml_vote_bytes(tx->u.evidence.type, l->p.chain_id,
+			    tx->u.evidence.height, tx->u.evidence.round,
+			    tx->u.evidence.validator, tx->u.evidence.hash_b, msg);
+	if (crypto_sign_verify_detached(tx->u.evidence.sig_b, msg, len,
+					tx->u.evidence.validator))
+		return -EPERM;
+	s = ml_stmt(l, ST_EVIDENCE_PUT);
+	if (!s)
+		return -EIO;
+	ml_bind_blob(s, 1, tx->u.evidence.validator, ML_KEY_LEN);
+	ml_bind_i64(s, 2, (int64_t)tx->u.evidence.height);
+	ml_bind_i64(s, 3, tx->u.evidence.round);
+	ml_bind_i64(s, 4, tx->u.evidence.type);
+	ml_bind_blob(s, 5, c->id, ML_ID_LEN);
+	return ml_step_done(s);	/* -EEXIST: recorded already */
+}
+
 static int apply_tx(struct ml_ledger *l, const struct ml_txctx *c)
 {
 	const struct ml_tx *tx = c->tx;
@@ -343,6 +385,9 @@ static int apply_tx(struct ml_ledger *l, const struct ml_txctx *c)
 		break;
 	case ML_TX_VALIDATOR_VOTE:
 		ret = apply_vote(l, c, &a);
+		break;
+	case ML_TX_EVIDENCE:
+		ret = apply_evidence(l, c, &a);
 		break;
 	default:
 		ret = -EINVAL;

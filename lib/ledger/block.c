@@ -294,3 +294,20 @@ int ml_commit_verify(const struct ml_block *b, const uint8_t *validators,
 	}
 	return b->ncommit >= ml_quorum(nval) ? 0 : -EPERM;
 }
+
+size_t ml_vote_bytes(uint8_t type, uint64_t chain_id, uint64_t height,
+		     uint32_t round, const uint8_t validator[ML_KEY_LEN],
+		     const uint8_t digest[ML_HASH_LEN],
+		     uint8_t out[ML_VOTE_BYTES_LEN])
+{
+	struct ml_wr w = { .p = out, .cap = ML_VOTE_BYTES_LEN };
+
+	ml_wr_bytes(&w, ML_DOMAIN_VOTE, strlen(ML_DOMAIN_VOTE));
+	ml_wr_u8(&w, type);
+	ml_wr_u64(&w, chain_id);
+	ml_wr_u64(&w, height);
+	ml_wr_u32(&w, round);
+	ml_wr_bytes(&w, validator, ML_KEY_LEN);
+	ml_wr_bytes(&w, digest, ML_HASH_LEN);
+	return w.len;
+}

@@ -15,6 +15,7 @@
 #define ML_DOMAIN_REPORT	"meterlink-report-v1"
 #define ML_DOMAIN_GENESIS	"meterlink-genesis-v1"
 #define ML_DOMAIN_STATE		"meterlink-state-v1"
+#define ML_DOMAIN_VOTE		"meterlink-vote-v1"
 
 static inline void ml_hash_init(crypto_generichash_state *st, const char *domain)
 {

@@ -33,7 +33,7 @@
 #define ML_MAX_BLOCK_TXS	65536
 #define ML_MAX_BLOCK_BYTES	(16u << 20)
 #define ML_MAX_CERT_SIGS	1024
-#define ML_TX_MAX_LEN		320
+#define ML_TX_MAX_LEN		384
 
 enum ml_tx_kind {
 	ML_TX_TRANSFER = 1,
@@ -44,6 +44,7 @@ enum ml_tx_kind {
 	ML_TX_DISPATCH = 6,
 	ML_TX_DISPATCH_ACK = 7,
 	ML_TX_VALIDATOR_VOTE = 8,
+	ML_TX_EVIDENCE = 9,
 	__ML_TX_KIND_MAX,
 };
 
@@ -58,6 +59,17 @@ enum ml_dispatch_kind {
 
 enum ml_ack_status { ML_ACK_ACCEPT = 1, ML_ACK_REJECT = 2 };
 enum ml_vote_action { ML_VOTE_ADD = 1, ML_VOTE_REMOVE = 2 };
+
+/*
+ * Consensus messages whose signature names a block hash; two of one kind
+ * from one validator at one (height, round) naming different blocks are
+ * double-sign evidence (lib/consensus, Documentation/ledger/consensus.rst).
+ */
+enum ml_vote_type {
+	ML_VOTE_PROPOSAL = 1,
+	ML_VOTE_PREPARE = 2,
+	ML_VOTE_COMMIT = 3,
+};
 
 enum ml_role {
 	ML_ROLE_OPERATOR = 1 << 0,
@@ -118,6 +130,16 @@ struct ml_tx {
 			uint8_t subject[ML_KEY_LEN];
 			uint8_t action;
 		} vote;
+		struct {	/* hash_a < hash_b, so one encoding per pair */
+			uint8_t validator[ML_KEY_LEN];
+			uint8_t type;	/* enum ml_vote_type */
+			uint64_t height;
+			uint32_t round;
+			uint8_t hash_a[ML_HASH_LEN];
+			uint8_t sig_a[ML_SIG_LEN];
+			uint8_t hash_b[ML_HASH_LEN];
+			uint8_t sig_b[ML_SIG_LEN];
+		} evidence;
 	} u;
 	uint8_t sig[ML_SIG_LEN];	/* Ed25519 by sender over the tx id */
 };
@@ -183,6 +205,18 @@ int ml_commit_add(struct ml_block *b, const uint8_t sk[64]);
 int ml_commit_verify(const struct ml_block *b, const uint8_t *validators,
 		     size_t nval);
 size_t ml_quorum(size_t n);
+
+/*
+ * The bytes every consensus message signature covers:
+ * "meterlink-vote-v1" || type u8 || chain_id u64 || height u64 ||
+ * round u32 || validator[32] || digest[32]. For proposals, prepares and
+ * commits the digest is the block hash. Returns the length written.
+ */
+#define ML_VOTE_BYTES_LEN	102
+size_t ml_vote_bytes(uint8_t type, uint64_t chain_id, uint64_t height,
+		     uint32_t round, const uint8_t validator[ML_KEY_LEN],
+		     const uint8_t digest[ML_HASH_LEN],
+		     uint8_t out[ML_VOTE_BYTES_LEN]);
 
 /* --- genesis (genesis.c) --- */
 struct ml_genesis_account {

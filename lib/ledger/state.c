@@ -47,6 +47,9 @@ static const char *const schema =
 	" PRIMARY KEY(dispatch, interval)) WITHOUT ROWID;"
 	"CREATE TABLE votes(subject BLOB, action INTEGER, voter BLOB,"
 	" PRIMARY KEY(subject, action, voter)) WITHOUT ROWID;"
+	"CREATE TABLE evidence(validator BLOB, height INTEGER, round INTEGER,"
+	" type INTEGER, tx BLOB NOT NULL,"
+	" PRIMARY KEY(validator, height, round, type)) WITHOUT ROWID;"
 	"CREATE TABLE blocks(height INTEGER PRIMARY KEY, hash BLOB NOT NULL,"
 	" state_root BLOB NOT NULL, data BLOB NOT NULL);";
 
@@ -64,6 +67,7 @@ static const char *const root_tables[] = {
 	"SELECT * FROM dispatches ORDER BY id",
 	"SELECT * FROM compliance ORDER BY dispatch, interval",
 	"SELECT * FROM votes ORDER BY subject, action, voter",
+	"SELECT * FROM evidence ORDER BY validator, height, round, type",
 };
 
 static const char *const sql[__ST_COUNT] = {
@@ -124,6 +128,7 @@ static const char *const sql[__ST_COUNT] = {
 			  " ON a.key = v.voter WHERE v.subject = ?"
 			  " AND v.action = ? AND a.roles & 2",
 	[ST_VOTE_CLEAR] = "DELETE FROM votes WHERE subject = ?",
+	[ST_EVIDENCE_PUT] = "INSERT INTO evidence VALUES(?,?,?,?,?)",
 	[ST_BLOCK_PUT] = "INSERT INTO blocks VALUES(?,?,?,?)",
 	[ST_BLOCK_GET] = "SELECT data, state_root FROM blocks WHERE height = ?",
 	[ST_CHAIN_PUT] = "INSERT OR REPLACE INTO chain VALUES(?,?)",

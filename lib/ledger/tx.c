@@ -50,6 +50,16 @@ static void write_body(struct ml_wr *w, const struct ml_tx *tx, int with_sig)
 		ml_wr_bytes(w, tx->u.vote.subject, ML_KEY_LEN);
 		ml_wr_u8(w, tx->u.vote.action);
 		break;
+	case ML_TX_EVIDENCE:
+		ml_wr_bytes(w, tx->u.evidence.validator, ML_KEY_LEN);
+		ml_wr_u8(w, tx->u.evidence.type);
+		ml_wr_u64(w, tx->u.evidence.height);
+		ml_wr_u32(w, tx->u.evidence.round);
+		ml_wr_bytes(w, tx->u.evidence.hash_a, ML_HASH_LEN);
+		ml_wr_bytes(w, tx->u.evidence.sig_a, ML_SIG_LEN);
+		ml_wr_bytes(w, tx->u.evidence.hash_b, ML_HASH_LEN);
+		ml_wr_bytes(w, tx->u.evidence.sig_b, ML_SIG_LEN);
+		break;
 	default:
 		w->err = -EINVAL;
 	}
@@ -98,6 +108,12 @@ static int body_valid(const struct ml_tx *tx)
 	case ML_TX_VALIDATOR_VOTE:
 		return tx->u.vote.action == ML_VOTE_ADD ||
 		       tx->u.vote.action == ML_VOTE_REMOVE;
+	case ML_TX_EVIDENCE:
+		return tx->u.evidence.type >= ML_VOTE_PROPOSAL &&
+		       tx->u.evidence.type <= ML_VOTE_COMMIT &&
+		       tx->u.evidence.height > 0 &&
+		       memcmp(tx->u.evidence.hash_a, tx->u.evidence.hash_b,
+			      ML_HASH_LEN) < 0;
 	case ML_TX_CANCEL:
 	case ML_TX_METER_REPORT:	/* checked by the report reader */
 	case ML_TX_REGISTER_METER:	/* curve check needs state: apply.c */
@@ -173,6 +189,16 @@ int ml_tx_decode(const uint8_t *buf, size_t len, struct ml_tx *out)
 	case ML_TX_VALIDATOR_VOTE:
 		ml_rd_bytes(&r, tx.u.vote.subject, ML_KEY_LEN);
 		tx.u.vote.action = ml_rd_u8(&r);
+		break;
+	case ML_TX_EVIDENCE:
+		ml_rd_bytes(&r, tx.u.evidence.validator, ML_KEY_LEN);
+		tx.u.evidence.type = ml_rd_u8(&r);
+		tx.u.evidence.height = ml_rd_u64(&r);
+		tx.u.evidence.round = ml_rd_u32(&r);
+		ml_rd_bytes(&r, tx.u.evidence.hash_a, ML_HASH_LEN);
+		ml_rd_bytes(&r, tx.u.evidence.sig_a, ML_SIG_LEN);
+		ml_rd_bytes(&r, tx.u.evidence.hash_b, ML_HASH_LEN);
+		ml_rd_bytes(&r, tx.u.evidence.sig_b, ML_SIG_LEN);
 		break;
 	default:
 		ml_rd_require(&r, 0);	/* unknown kind */

@@ -70,6 +70,16 @@ static void sample_tx(struct ml_tx *tx, int kind)
 		memset(tx->u.vote.subject, 0x88, 32);
 		tx->u.vote.action = ML_VOTE_ADD;
 		break;
+	case ML_TX_EVIDENCE:
+		memset(tx->u.evidence.validator, 0x99, 32);
+		tx->u.evidence.type = ML_VOTE_PREPARE;
+		tx->u.evidence.height = 12;
+		tx->u.evidence.round = 3;
+		memset(tx->u.evidence.hash_a, 0xaa, 32);
+		memset(tx->u.evidence.sig_a, 0xab, 64);
+		memset(tx->u.evidence.hash_b, 0xbb, 32);
+		memset(tx->u.evidence.sig_b, 0xbc, 64);
+		break;
 	}
 }
 
@@ -171,7 +181,7 @@ static void test_tx_decoder_refuses_unknown_version_kind_and_ranges(void **state
 	signed_sample(&tx, ML_TX_TRANSFER);
 	expect_refused(&tx, 0, 2);		/* version */
 	expect_refused(&tx, 1, 0);		/* kind 0 */
-	expect_refused(&tx, 1, 9);		/* unknown kind */
+	expect_refused(&tx, 1, 10);		/* unknown kind */
 	signed_sample(&tx, ML_TX_ORDER);
 	expect_refused(&tx, 50 + 32, 3);	/* side */
 	signed_sample(&tx, ML_TX_DISPATCH);
@@ -180,6 +190,9 @@ static void test_tx_decoder_refuses_unknown_version_kind_and_ranges(void **state
 	expect_refused(&tx, 50 + 32, 0);	/* ack status */
 	signed_sample(&tx, ML_TX_VALIDATOR_VOTE);
 	expect_refused(&tx, 50 + 32, 3);	/* vote action */
+	signed_sample(&tx, ML_TX_EVIDENCE);
+	expect_refused(&tx, 50 + 32, 4);	/* vote type */
+	expect_refused(&tx, 50 + 45, 0xcc);	/* hash_a > hash_b */
 	signed_sample(&tx, ML_TX_METER_REPORT);
 	expect_refused(&tx, 50, 2);		/* report version */
 }
