@@ -45,6 +45,7 @@ TOOLS := $(BUILD)/tools/meterdump $(BUILD)/tools/meterbench
 
 include lib/ledger/ledger.mk
 include tools/meterctl/meterctl.mk
+include tools/ledgerctl/ledgerctl.mk
 include dts-overlays/dtbs.mk
 include udev/udev.mk
 include kernel/dkms.mk
@@ -92,7 +93,7 @@ check-deps:
 # everything, in the order a failure is cheapest to find
 check: check-deps
 	$(Q)$(MAKE) --no-print-directory modules tools selftests style
-	$(Q)$(MAKE) --no-print-directory check-ledger check-meterctl-host \
+	$(Q)$(MAKE) --no-print-directory check-ledger check-meterctl-host check-ledgerctl \
 		check-dtbs check-dt-bindings
 	$(Q)tests/qemu/selftest.sh
 	$(Q)tests/run-kselftests.sh

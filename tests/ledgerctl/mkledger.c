@@ -97,12 +97,35 @@ static int gw_key(int i, uint8_t pub[ML_P256_PUB_LEN])
 	return 0;
 }
 
+/* meters named after the homes, as an installer might */
+static void meter_id(uint8_t id[ML_ID_LEN], int i)
+{
+	static const char *const names[NH] = { "pv-home", "consumer",
+					       "battery-home" };
+
+	memset(id, 0, ML_ID_LEN);
+	memcpy(id, names[i], strlen(names[i]));
+}
+
+static int order(struct th_chain *c, int i, int side, uint64_t start,
+		 uint64_t qty, uint64_t price)
+{
+	struct ml_tx tx = { .kind = ML_TX_ORDER };
+
+	meter_id(tx.u.order.meter, i);
+	tx.u.order.side = (uint8_t)side;
+	tx.u.order.interval_start = start;
+	tx.u.order.qty_wh = qty;
+	tx.u.order.price = price;
+	return th_add(c, &c->user[i], &tx);
+}
+
 static int reg(struct th_chain *c, int i, uint32_t feeder)
 {
 	struct ml_tx tx = { .kind = ML_TX_REGISTER_METER };
 	int ret = gw_key(i, tx.u.reg.gw_key);
 
-	th_meter_id(tx.u.reg.meter, i);
+	meter_id(tx.u.reg.meter, i);
 	memcpy(tx.u.reg.owner, c->user[i].pk, 32);
 	tx.u.reg.feeder = feeder;
 	return ret ? ret : th_add(c, &c->op, &tx);
@@ -116,7 +139,7 @@ static int report(struct th_chain *c, int i, uint64_t start, uint64_t imp,
 	int ret;
 
 	r->chain_id = TH_CHAIN_ID;
-	th_meter_id(r->meter, i);
+	meter_id(r->meter, i);
 	r->interval_start = start;
 	r->interval_len = 900;
 	r->import_wh = imp;
@@ -138,18 +161,18 @@ static int build(struct th_chain *c)
 	ret = ret ? ret : th_commit(c, TH_T0 + 10);
 
 	/* 2: orders for two intervals, a transfer, a dispatch */
-	ret = ret ? ret : th_order(c, &c->user[0], 0, ML_ASK, S1, 2000, 100000);
-	ret = ret ? ret : th_order(c, &c->user[1], 1, ML_BID, S1, 1500, 300000);
-	ret = ret ? ret : th_order(c, &c->user[2], 2, ML_BID, S1, 800, 250000);
-	ret = ret ? ret : th_order(c, &c->user[2], 2, ML_ASK, S2, 500, 120000);
-	ret = ret ? ret : th_order(c, &c->user[1], 1, ML_BID, S2, 400, 200000);
-	ret = ret ? ret : th_order(c, &c->user[0], 0, ML_ASK, S2, 700, 180000);
+	ret = ret ? ret : order(c, 0, ML_ASK, S1, 2000, 100000);
+	ret = ret ? ret : order(c, 1, ML_BID, S1, 1500, 300000);
+	ret = ret ? ret : order(c, 2, ML_BID, S1, 800, 250000);
+	ret = ret ? ret : order(c, 2, ML_ASK, S2, 500, 120000);
+	ret = ret ? ret : order(c, 1, ML_BID, S2, 400, 200000);
+	ret = ret ? ret : order(c, 0, ML_ASK, S2, 700, 180000);
 	memset(&tx, 0, sizeof(tx));
 	tx.kind = ML_TX_TRANSFER;
 	memcpy(tx.u.transfer.to, c->user[2].pk, 32);
 	tx.u.transfer.amount = 123456;
 	ret = ret ? ret : th_add(c, &c->user[1], &tx);
-	th_meter_id(disp.u.dispatch.meter, 2);
+	meter_id(disp.u.dispatch.meter, 2);
 	disp.u.dispatch.kind = ML_DISPATCH_BATTERY;
 	disp.u.dispatch.value = -2000;
 	disp.u.dispatch.start = S2;
