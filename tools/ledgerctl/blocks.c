@@ -171,11 +171,12 @@ static int load(struct lc *c, uint64_t h, uint8_t **buf, size_t *len,
 static int blocks_show(struct lc *c, int argc, char **argv)
 {
 	uint64_t from, to, h;
-	json_t *arr = json_array();
+	json_t *arr;
 	int ret;
 
 	if (argc != 2)
 		return lc_usage(c, "blocks show takes one RANGE");
+	arr = json_array();
 	ret = get_range(c, argv[1], &from, &to);
 	for (h = from; !ret && h <= to; h++) {
 		struct ml_block b;
@@ -214,7 +215,7 @@ static int blocks_export(struct lc *c, int argc, char **argv)
 	FILE *f = stdout;
 	int opt, ret;
 
-	while ((opt = getopt_long(argc, argv, "+f:o:", opts, NULL)) != -1) {
+	while ((opt = getopt_long(argc, argv, "f:o:", opts, NULL)) != -1) {
 		if (opt == 'o') {
 			out = optarg;
 		} else if (opt == 'f' && (!strcmp(optarg, "bin") ||

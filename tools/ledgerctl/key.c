@@ -46,7 +46,7 @@ static int key_create(struct lc *c, int argc, char **argv)
 	int opt, ret;
 	size_t i;
 
-	while ((opt = getopt_long(argc, argv, "+", opts, NULL)) != -1) {
+	while ((opt = getopt_long(argc, argv, "", opts, NULL)) != -1) {
 		if (opt != 'K')
 			return lc_usage(c, "unknown option");
 		for (i = 0; i < 3; i++)

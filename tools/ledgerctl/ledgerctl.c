@@ -120,7 +120,9 @@ int lc_open_db(struct lc *c)
 	if (access(c->db, R_OK | W_OK))
 		return lc_db_fail(c, -EACCES);
 	ret = ml_ledger_open(c->db, &c->l);
-	return ret ? lc_db_fail(c, ret) : 0;
+	/* opening only reads: SQLite's generic error here means a database
+	 * without the ledger's tables */
+	return ret ? lc_db_fail(c, ret == -EIO ? -EUCLEAN : ret) : 0;
 }
 
 bool lc_print_json(json_t *j)

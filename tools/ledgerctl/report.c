@@ -293,7 +293,7 @@ int cmd_report(struct lc *c, int argc, char **argv)
 	struct ivs s = { 0 };
 	int opt, ret;
 
-	while ((opt = getopt_long(argc, argv, "+", opts, NULL)) != -1) {
+	while ((opt = getopt_long(argc, argv, "", opts, NULL)) != -1) {
 		switch (opt) {
 		case 'f':
 		case 't':

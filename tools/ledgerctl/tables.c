@@ -35,7 +35,7 @@ static int parse_filter(struct lc *c, int argc, char **argv, struct filter *f)
 	};
 	int opt;
 
-	while ((opt = getopt_long(argc, argv, "+a:i:", opts, NULL)) != -1) {
+	while ((opt = getopt_long(argc, argv, "a:i:", opts, NULL)) != -1) {
 		switch (opt) {
 		case 'a':
 			if (parse_hex(optarg, f->account, ML_KEY_LEN))
@@ -60,14 +60,17 @@ static int parse_filter(struct lc *c, int argc, char **argv, struct filter *f)
 
 static int finish_rows(struct rows *r, int ret, const char *none)
 {
-	if (ret > 0)
+	if (ret > 0) {
+		json_decref(r->arr);
 		return ret;	/* a callback's exit status */
+	}
 	if (ret < 0) {
 		json_decref(r->arr);
 		return lc_db_fail(r->c, ret);
 	}
 	if (r->c->json)
-		return lc_print_json(r->arr) ? 0 : LC_EXIT_FAIL;
+		return lc_print_json(r->arr ? r->arr : json_array()) ? 0 :
+		       LC_EXIT_FAIL;
 	if (!r->n)
 		printf("%s\n", none);
 	return 0;
@@ -75,6 +78,8 @@ static int finish_rows(struct rows *r, int ret, const char *none)
 
 static int add_json(struct rows *r, json_t *j)
 {
+	if (!r->arr)
+		r->arr = json_array();
 	if (!j || json_array_append_new(r->arr, j))
 		return LC_EXIT_FAIL;
 	r->n++;
@@ -108,7 +113,7 @@ static int balance_row(const struct ml_q_account *a, void *arg)
 
 int cmd_balance(struct lc *c, int argc, char **argv)
 {
-	struct rows r = { .c = c, .arr = json_array() };
+	struct rows r = { .c = c };
 	uint8_t key[ML_KEY_LEN];
 	int ret;
 
@@ -160,7 +165,7 @@ static int order_row(const struct ml_q_order *o, void *arg)
 
 int cmd_orders(struct lc *c, int argc, char **argv)
 {
-	struct rows r = { .c = c, .arr = json_array() };
+	struct rows r = { .c = c };
 	struct filter f = { 0 };
 	int ret = parse_filter(c, argc, argv, &f);
 
@@ -197,7 +202,7 @@ static int trade_row(const struct ml_q_trade *t, void *arg)
 
 int cmd_trades(struct lc *c, int argc, char **argv)
 {
-	struct rows r = { .c = c, .arr = json_array() };
+	struct rows r = { .c = c };
 	struct filter f = { 0 };
 	int ret = parse_filter(c, argc, argv, &f);
 
@@ -234,7 +239,7 @@ static int settlement_row(const struct ml_q_settlement *s, void *arg)
 
 int cmd_settlements(struct lc *c, int argc, char **argv)
 {
-	struct rows r = { .c = c, .arr = json_array() };
+	struct rows r = { .c = c };
 	struct filter f = { 0 };
 	int ret = parse_filter(c, argc, argv, &f);
 
@@ -272,12 +277,12 @@ int lc_meters_list(struct lc *c, int argc, char **argv)
 		{ "owner", required_argument, NULL, 'o' },
 		{ NULL, 0, NULL, 0 },
 	};
-	struct rows r = { .c = c, .arr = json_array() };
+	struct rows r = { .c = c };
 	uint8_t owner[ML_KEY_LEN];
 	bool has_owner = false;
 	int opt, ret;
 
-	while ((opt = getopt_long(argc, argv, "+o:", opts, NULL)) != -1) {
+	while ((opt = getopt_long(argc, argv, "o:", opts, NULL)) != -1) {
 		if (opt != 'o')
 			return lc_usage(c, "unknown option");
 		if (parse_hex(optarg, owner, ML_KEY_LEN))
@@ -325,12 +330,12 @@ int lc_dispatch_list(struct lc *c, int argc, char **argv)
 		{ "meter", required_argument, NULL, 'm' },
 		{ NULL, 0, NULL, 0 },
 	};
-	struct rows r = { .c = c, .arr = json_array() };
+	struct rows r = { .c = c };
 	uint8_t meter[ML_ID_LEN];
 	bool has_meter = false;
 	int opt, ret;
 
-	while ((opt = getopt_long(argc, argv, "+m:", opts, NULL)) != -1) {
+	while ((opt = getopt_long(argc, argv, "m:", opts, NULL)) != -1) {
 		if (opt != 'm')
 			return lc_usage(c, "unknown option");
 		if (parse_meter(optarg, meter))

@@ -64,7 +64,7 @@ int cmd_verify(struct lc *c, int argc, char **argv)
 	char dir[4096], db[4120], root[65];
 	int opt, ret;
 
-	while ((opt = getopt_long(argc, argv, "+", opts, NULL)) != -1) {
+	while ((opt = getopt_long(argc, argv, "", opts, NULL)) != -1) {
 		if (opt != 'S')
 			return lc_usage(c, "unknown option");
 		base = optarg;
