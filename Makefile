@@ -109,7 +109,7 @@ demo: check-deps
 	$(Q)$(MAKE) --no-print-directory modules tools
 	$(Q)tests/demo.sh
 
-install: tools install-meterctl install-udev
+install: tools install-meterctl install-ledgerctl install-udev
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(INCLUDEDIR)/linux
 	install -m 0755 $(BUILD)/tools/meterdump $(DESTDIR)$(BINDIR)/meterdump
 	install -d $(DESTDIR)$(MANDIR)/man1

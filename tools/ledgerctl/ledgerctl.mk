@@ -13,7 +13,7 @@
 #   make ledgerctl-deps      the Debian packages all of that needs
 
 LEDGERCTL_DEB_PACKAGES := libjansson-dev libsodium-dev libsqlite3-dev \
-	libssl-dev libcmocka-dev python3
+	libssl-dev libcmocka-dev python3 man-db
 
 LC_ROOT := $(patsubst %/tools/ledgerctl/,%,$(dir $(abspath $(lastword $(MAKEFILE_LIST)))))
 LC_DIR := $(LC_ROOT)/tools/ledgerctl
