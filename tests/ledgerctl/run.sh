@@ -303,6 +303,37 @@ run "transfer without settled" 7 "$LC" --socket "$T/no.sock" -k "$T/alice.key" -
 run "transfer: wrong passphrase before any network" 4 "$LC" --socket "$T/no.sock" \
 	-k "$T/alice.key" -p "$T/wrong" transfer "$acct" 1
 
+# ---- a peer that refuses, answers garbage or hangs up ----
+# peer REPLY...: serve $T/peer.sock in the background, one REPLY per connection
+peer() {
+	rm -f "$T/peer.sock" "$T/requests"
+	python3 "$(dirname "$0")/peer.py" "$T/peer.sock" "$T/requests" "$@" &
+	peer_pid=$!
+	for _ in $(seq 100); do [ -S "$T/peer.sock" ] && return; sleep 0.1; done
+	echo "Bail out! the test peer did not start"; exit 1
+}
+peer '{"ok":false,"error":"ledger busy"}\n'
+run "settled refuses" 8 "$LC" --socket "$T/peer.sock" status
+err_has "settled refuses" "settled refused: ledger busy"
+wait $peer_pid
+python3 -c 'import json,sys; assert json.loads(open(sys.argv[1]).read()) == {"cmd": "status"}' "$T/requests" \
+	&& pass "status sends one JSON line {\"cmd\": \"status\"}" || fail "status request on the wire"
+peer 'hello\n'
+run "settled answers garbage" 1 "$LC" --socket "$T/peer.sock" status
+err_has "settled answers garbage" "not a control response"
+wait $peer_pid
+peer '-'
+run "settled hangs up" 7 "$LC" --socket "$T/peer.sock" status
+err_has "settled hangs up" "no answer from settled"
+wait $peer_pid
+peer '{"ok":true,"chain_id":1}\n'
+run "account answer without a nonce" 1 "$LC" --socket "$T/peer.sock" -k "$T/alice.key" \
+	-p "$T/pass" transfer 8a88e3dd7409f195fd52db2d3cba5d72ca6709bf1d94121bf3748801b40f6f5c 1.5
+err_has "account answer without a nonce" "no nonce"
+wait $peer_pid
+python3 -c 'import json,sys; r=json.loads(open(sys.argv[1]).read()); assert r == {"cmd": "account", "account": sys.argv[2]}, r' \
+	"$T/requests" "$acct" && pass "the account request names the key's account" || fail "account request on the wire"
+
 # ---- the installed tree ----
 if [ -n "${LC_DESTDIR:-}" ]; then
 	for f in usr/bin/ledgerctl usr/share/man/man8/ledgerctl.8 \

@@ -25,7 +25,7 @@ int cmd_status(struct lc *c, int argc, char **argv)
 	(void)argv;
 	if (argc != 1)
 		return lc_usage(c, "status takes no arguments");
-	ret = ctl_call(c, json_pack("{s:s}", "op", "status"), &r);
+	ret = ctl_call(c, json_pack("{s:s}", "cmd", "status"), &r);
 	if (ret)
 		return ret;
 	json_object_del(r, "ok");
@@ -59,7 +59,7 @@ static int submit(struct lc *c, struct ml_tx *tx)
 	if (ret)
 		return ret;
 	fmt_hex(acct, k.pk, ML_KEY_LEN);
-	ret = ctl_call(c, json_pack("{s:s, s:s}", "op", "account", "account",
+	ret = ctl_call(c, json_pack("{s:s, s:s}", "cmd", "account", "account",
 				    acct), &r);
 	if (ret)
 		goto out;
@@ -81,7 +81,7 @@ static int submit(struct lc *c, struct ml_tx *tx)
 	fmt_hex(hex, buf, len);
 	ml_tx_id(tx, id);
 	fmt_hex(idhex, id, ML_HASH_LEN);
-	ret = ctl_call(c, json_pack("{s:s, s:s}", "op", "submit", "tx", hex), &r);
+	ret = ctl_call(c, json_pack("{s:s, s:s}", "cmd", "submit", "tx", hex), &r);
 	if (ret)
 		goto out;
 	if (c->json) {
