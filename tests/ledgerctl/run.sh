@@ -303,6 +303,32 @@ run "transfer without settled" 7 "$LC" --socket "$T/no.sock" -k "$T/alice.key" -
 run "transfer: wrong passphrase before any network" 4 "$LC" --socket "$T/no.sock" \
 	-k "$T/alice.key" -p "$T/wrong" transfer "$acct" 1
 
+# ---- transactions ledgerctl signs are accepted by the ledger ----
+if [ -n "${APPLYTX:-}" ]; then
+	user1=8139770ea87d175f56a35466c34c7ecccb8d8a91b4ee37a25df60f5b8fc9b394
+	chain=6d6c2d7465737431
+	cp "$DB" "$T/tx.db"
+	run "sign-only: transfer" 0 "$LC" --sign-only --chain-id $chain --nonce 0 \
+		-k "$T/alice.key" -p "$T/pass" transfer $user1 1.5
+	tx1=$(cat "$T/out")
+	run "sign-only: a second transfer (-j)" 0 "$LC" -j --sign-only --chain-id $chain \
+		--nonce 1 -k "$T/alice.key" -p "$T/pass" transfer $user1 0.25
+	is_json "sign-only -j"
+	tx2=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["tx"])' "$T/out")
+	run "sign-only needs --chain-id and --nonce" 2 "$LC" --sign-only --nonce 0 \
+		-k "$T/alice.key" -p "$T/pass" transfer $user1 1.5
+	run "the ledger applies what ledgerctl signed" 0 "$APPLYTX" "$T/tx.db" 1700005000 \
+		"$acct" 5000000 "$tx1" "$tx2"
+	run "balance after the signed transfer" 0 "$LC" -j -d "$T/tx.db" balance "$acct"
+	python3 -c 'import json,sys; a=json.load(open(sys.argv[1]))[0]; assert (a["balance"], a["nonce"]) == (3250000, 2), a' \
+		"$T/out" && pass "the key's account paid 1.5 and 0.25 with nonces 0 and 1" || fail "balance after transfer"
+	run "verify after the signed transactions" 0 "$LC" -d "$T/tx.db" verify
+	cp "$DB" "$T/tx2.db"
+	run "a transaction signed for another chain is refused" 1 "$APPLYTX" "$T/tx2.db" 1700005000 \
+		"$acct" 5000000 "$("$LC" --sign-only --chain-id 0000000000000001 --nonce 0 \
+		-k "$T/alice.key" -p "$T/pass" transfer $user1 1.5)"
+fi
+
 # ---- a peer that refuses, answers garbage or hangs up ----
 # peer REPLY...: serve $T/peer.sock in the background, one REPLY per connection
 peer() {

@@ -4,6 +4,7 @@
  * ledger. This file: global options, the dispatch table, opening the
  * database, and turning errors into one line and an exit status.
  */
+#include <endian.h>
 #include <errno.h>
 #include <getopt.h>
 #include <stdarg.h>
@@ -50,7 +51,9 @@ static void usage(FILE *f)
 		"  -d, --db PATH              read a ledger database directly\n"
 		"  -s, --socket PATH          settled's control socket (%s)\n"
 		"  -k, --key FILE             account key file for commands that sign\n"
-		"  -p, --passphrase-file FILE read the passphrase from FILE\n\n"
+		"  -p, --passphrase-file FILE read the passphrase from FILE\n"
+		"      --sign-only --chain-id HEX --nonce N\n"
+		"                             print the signed transaction, submit nothing\n\n"
 		"commands:\n", LC_DEFAULT_SOCKET);
 	for (i = 0; i < NR_CMDS; i++)
 		fprintf(f, "  %s%s%s\n", cmds[i].name, *cmds[i].args ? " " : "",
@@ -162,6 +165,9 @@ int main(int argc, char **argv)
 		{ "key", required_argument, NULL, 'k' },
 		{ "passphrase-file", required_argument, NULL, 'p' },
 		{ "help", no_argument, NULL, 'h' },
+		{ "sign-only", no_argument, NULL, 'O' },
+		{ "chain-id", required_argument, NULL, 'C' },
+		{ "nonce", required_argument, NULL, 'N' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct lc c = {
@@ -194,6 +200,26 @@ int main(int argc, char **argv)
 		case 'h':
 			usage(stdout);
 			return finish();
+		case 'O':
+			c.sign_only = true;
+			break;
+		case 'C':
+			if (parse_hex(optarg, (uint8_t *)&c.chain_id, 8)) {
+				fprintf(stderr, "ledgerctl: --chain-id: '%s' is not 16 "
+					"hex digits\n", optarg);
+				return LC_EXIT_USAGE;
+			}
+			c.chain_id = be64toh(c.chain_id);
+			c.has_chain_id = true;
+			break;
+		case 'N':
+			if (parse_u64(optarg, UINT64_MAX, &c.nonce)) {
+				fprintf(stderr, "ledgerctl: --nonce: '%s' is not a "
+					"number\n", optarg);
+				return LC_EXIT_USAGE;
+			}
+			c.has_nonce = true;
+			break;
 		default:
 			usage(stderr);
 			return LC_EXIT_USAGE;

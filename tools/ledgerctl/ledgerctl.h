@@ -40,6 +40,9 @@ struct lc {
 	const char *key;	/* --key, $LEDGERCTL_KEY */
 	const char *passfile;	/* --passphrase-file, $LEDGERCTL_PASSPHRASE_FILE */
 	struct ml_ledger *l;	/* opened by lc_open_db() */
+	/* --sign-only: print the signed transaction instead of submitting it */
+	bool sign_only, has_chain_id, has_nonce;
+	uint64_t chain_id, nonce;
 };
 
 struct lc_cmd {

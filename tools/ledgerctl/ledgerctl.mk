@@ -74,6 +74,11 @@ $(LC_OUT)/mkledger: $(LC_TDIR)/mkledger.c $(LEDGER_SOBJS) $(LEDGER_THELP)
 	$(LC_Q)$(LC_CC) $(LEDGER_TCFLAGS) -I$(LEDGER_TDIR) $(LC_PKG_CFLAGS) -o $@ \
 		$< $(LEDGER_TDIR)/helpers.c $(LEDGER_SOBJS) $(LC_PKG_LIBS)
 
+$(LC_OUT)/applytx: $(LC_TDIR)/applytx.c $(LEDGER_SOBJS) $(LEDGER_THELP)
+	@mkdir -p $(dir $@)
+	$(LC_Q)$(LC_CC) $(LEDGER_TCFLAGS) -I$(LEDGER_TDIR) $(LC_PKG_CFLAGS) -o $@ \
+		$< $(LEDGER_TDIR)/helpers.c $(LEDGER_SOBJS) $(LC_PKG_LIBS)
+
 # units link the pure sources directly
 $(LC_OUT)/test_format: $(LC_TDIR)/test_format.c $(LC_DIR)/format.c \
 		$(LC_DIR)/ledgerctl.h $(LEDGER_SOBJS)
@@ -91,12 +96,13 @@ install-ledgerctl: $(LC_OUT)/ledgerctl
 		$(DESTDIR)$(BASHCOMPDIR)/ledgerctl
 
 check-ledgerctl: $(LC_OUT)/ledgerctl $(LC_OUT)/ledgerctl-san $(LC_OUT)/mkledger \
-		$(LC_OUT)/test_format
+		$(LC_OUT)/applytx $(LC_OUT)/test_format
 	$(LC_Q)echo "# test_format"; CMOCKA_MESSAGE_OUTPUT=TAP $(LC_OUT)/test_format
 	$(LC_Q)rm -rf $(LC_OUT)/destdir
 	$(LC_Q)$(MAKE) --no-print-directory -f $(firstword $(MAKEFILE_LIST)) \
 		install-ledgerctl DESTDIR=$(LC_OUT)/destdir PREFIX=/usr >/dev/null
 	$(LC_Q)LEDGERCTL=$(LC_OUT)/ledgerctl-san MKLEDGER=$(LC_OUT)/mkledger \
+		APPLYTX=$(LC_OUT)/applytx \
 		LC_DESTDIR=$(LC_OUT)/destdir LC_GOLDEN=$(LC_TDIR)/golden \
 		TMPDIR=$(LC_OUT) $(LC_TDIR)/run.sh
 	@echo "check-ledgerctl: all passed"

@@ -55,9 +55,16 @@ static int submit(struct lc *c, struct ml_tx *tx)
 	if (!c->key)
 		return lc_usage(c, "%s signs a transaction: give --key FILE (or "
 				"LEDGERCTL_KEY)", c->cmd);
+	if (c->sign_only && (!c->has_chain_id || !c->has_nonce))
+		return lc_usage(c, "--sign-only needs --chain-id and --nonce");
 	ret = kf_load(c, c->key, &k);
 	if (ret)
 		return ret;
+	if (c->sign_only) {
+		tx->chain_id = c->chain_id;
+		tx->nonce = c->nonce;
+		goto sign;
+	}
 	fmt_hex(acct, k.pk, ML_KEY_LEN);
 	ret = ctl_call(c, json_pack("{s:s, s:s}", "cmd", "account", "account",
 				    acct), &r);
@@ -73,6 +80,7 @@ static int submit(struct lc *c, struct ml_tx *tx)
 	tx->nonce = (uint64_t)json_integer_value(json_object_get(r, "nonce"));
 	tx->chain_id = (uint64_t)json_integer_value(json_object_get(r, "chain_id"));
 	json_decref(r);
+sign:
 	if (ml_tx_sign(tx, k.sk) || ml_tx_encode(tx, buf, sizeof(buf), &len)) {
 		ret = lc_err(c, LC_EXIT_USAGE, "the transaction is not valid "
 			     "(check the values against ledgerctl(8))");
@@ -81,6 +89,14 @@ static int submit(struct lc *c, struct ml_tx *tx)
 	fmt_hex(hex, buf, len);
 	ml_tx_id(tx, id);
 	fmt_hex(idhex, id, ML_HASH_LEN);
+	if (c->sign_only) {
+		if (c->json)
+			ret = lc_print_json(json_pack("{s:s, s:s}", "id", idhex,
+						      "tx", hex)) ? 0 : LC_EXIT_FAIL;
+		else
+			printf("%s\n", hex);
+		goto out;
+	}
 	ret = ctl_call(c, json_pack("{s:s, s:s}", "cmd", "submit", "tx", hex), &r);
 	if (ret)
 		goto out;
