@@ -45,10 +45,10 @@ TOOLS := $(BUILD)/tools/meterdump $(BUILD)/tools/meterbench
 
 include lib/ledger/ledger.mk
 include tools/meterctl/meterctl.mk
-include tools/ledgerctl/ledgerctl.mk
 include dts-overlays/dtbs.mk
 include udev/udev.mk
 include kernel/dkms.mk
+include tools/ledgerctl/ledgerctl.mk
 
 .PHONY: all modules tools selftests check check-deps check-build style bench \
 	install modules_install clean demo deb check-deb
