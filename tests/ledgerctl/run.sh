@@ -150,6 +150,8 @@ assert src.count('class="price"') == 2 and src.count('class="traded"') >= 2
 PY
 then pass "report --html: two well-formed SVG charts, no script, nothing external"
 else fail "report --html: page structure"; fi
+run "report --html into a missing directory" 3 "$LC" -d "$DB" report --html "$T/no/dir.html" --day 2023-11-14
+err_has "report --html into a missing directory" "No such file"
 run "report --html: a day without intervals" 0 "$LC" -d "$DB" report --html "$T/empty.html" --day 2024-01-01
 grep -q "No delivery intervals" "$T/empty.html" && pass "empty day says so" || fail "empty day"
 
@@ -210,6 +212,8 @@ err_has "unknown key file version" "version 2"
 patch 23 '\x7f'
 run "KDF limits out of range" 5 "$LC" -p "$T/pass" key show "$T/bad.key"
 err_has "KDF limits out of range" "out of range"
+run "key create into a missing directory" 3 "$LC" -p "$T/pass" key create --kdf interactive "$T/no/k.key"
+err_has "key create into a missing directory" "no/k.key"
 run "key create: unknown --kdf" 2 "$LC" -p "$T/pass" key create --kdf fast "$T/x.key"
 [ -e "$T/x.key" ] && fail "bad --kdf wrote a file" || pass "bad --kdf wrote nothing"
 
