@@ -32,7 +32,7 @@ run() {
 	shift 2
 	"$@" >"$T/out" 2>"$T/err" </dev/null
 	got=$?
-	if grep -qE 'AddressSanitizer|runtime error|LeakSanitizer' "$T/err"; then
+	if grep -qE 'AddressSanitizer|runtime error|LeakSanitizer' "$T/err" "$T/out"; then
 		fail "$name: sanitizer report"
 	elif [ "$got" != "$want" ]; then
 		fail "$name: exit $got, expected $want"
@@ -214,6 +214,24 @@ run "KDF limits out of range" 5 "$LC" -p "$T/pass" key show "$T/bad.key"
 err_has "KDF limits out of range" "out of range"
 run "key create into a missing directory" 3 "$LC" -p "$T/pass" key create --kdf interactive "$T/no/k.key"
 err_has "key create into a missing directory" "no/k.key"
+# the terminal: script(1) gives ledgerctl a pty; the passphrase is typed ahead
+tty_run() { # NAME STATUS INPUT CMD
+	local input=$3 name=$1 want=$2
+	shift 3
+	run "$name" "$want" bash -c 'printf "$1" | script -qe -c "$2" /dev/null' _ "$input" "$*"
+}
+tty_run "key create on a terminal" 0 'pw on a tty\npw on a tty\n' \
+	"$LC" key create --kdf interactive "$T/tty.key"
+grep -q "^Passphrase: Passphrase again: account  [0-9a-f]\{64\}" "$T/out" \
+	&& pass "asks twice, then prints the account" || fail "terminal prompts"
+tty_acct=$(grep -o "account  [0-9a-f]*" "$T/out" | cut -c10-)
+tty_run "key export on a terminal" 0 'pw on a tty\n' "$LC" key export "$T/tty.key"
+grep -q "$tty_acct" "$T/out" && pass "the terminal passphrase opens the key" || fail "terminal export"
+tty_run "passphrases that differ" 2 'one\ntwo\n' "$LC" key create --kdf interactive "$T/tty2.key"
+grep -q "the passphrases differ" "$T/out" && pass "says the passphrases differ" || fail "differ message"
+[ -e "$T/tty2.key" ] && fail "a file was written anyway" || pass "nothing written"
+tty_run "empty passphrase on a terminal" 2 '\n' "$LC" key export "$T/tty.key"
+grep -q "empty passphrase" "$T/out" && pass "refuses an empty passphrase" || fail "empty tty passphrase"
 run "key create: unknown --kdf" 2 "$LC" -p "$T/pass" key create --kdf fast "$T/x.key"
 [ -e "$T/x.key" ] && fail "bad --kdf wrote a file" || pass "bad --kdf wrote nothing"
 

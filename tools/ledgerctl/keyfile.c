@@ -93,13 +93,13 @@ static int ask(struct lc *c, int fd, const char *prompt, char *buf)
 	quiet.c_lflag &= ~(tcflag_t)ECHO;
 	quiet.c_lflag |= ECHONL;
 	if (write(fd, prompt, strlen(prompt)) < 0 ||
-	    tcsetattr(fd, TCSAFLUSH, &quiet))
+	    tcsetattr(fd, TCSANOW, &quiet))
 		return lc_err(c, LC_EXIT_FAIL, "terminal: %s", strerror(errno));
 	while (got < PASS_MAX - 1 && (n = read(fd, buf + got, 1)) == 1 &&
 	       buf[got] != '\n')
 		got++;
 	buf[got] = 0;
-	tcsetattr(fd, TCSAFLUSH, &old);
+	tcsetattr(fd, TCSANOW, &old);
 	if (!got)
 		ret = lc_err(c, LC_EXIT_USAGE, "empty passphrase");
 	return ret;
