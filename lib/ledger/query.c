@@ -41,23 +41,16 @@ static int64_t col(sqlite3_stmt *s, int i)
 	return sqlite3_column_int64(s, i);
 }
 
-/* Steps @s, filling a row with @fill and handing it to the caller's cb. */
-#define RUN_ROWS(s, row, fill, cb, arg)					\
-	({								\
-		int __rc, __ret = 0;					\
-		while ((__rc = sqlite3_step(s)) == SQLITE_ROW) {	\
-			memset(&(row), 0, sizeof(row));			\
-			__ret = fill;					\
-			if (!__ret)					\
-				__ret = cb(&(row), arg);		\
-			if (__ret)					\
-				break;					\
-		}							\
-		if (!__ret && __rc != SQLITE_DONE)			\
-			__ret = ml_sql_err(__rc) ? ml_sql_err(__rc) : -EIO; \
-		sqlite3_finalize(s);					\
-		__ret;							\
-	})
+/* Finalizes @s; @ret is the first error or callback value, @rc the last step. */
+static int finish(sqlite3_stmt *s, int rc, int ret)
+{
+	sqlite3_finalize(s);
+	if (ret)
+		return ret;
+	if (rc == SQLITE_DONE)
+		return 0;
+	return ml_sql_err(rc) ? ml_sql_err(rc) : -EIO;
+}
 
 static int fill_account(sqlite3_stmt *s, struct ml_q_account *a)
 {
@@ -73,11 +66,20 @@ int ml_q_accounts(struct ml_ledger *l, const uint8_t *key,
 {
 	struct ml_q_account a;
 	sqlite3_stmt *s;
-	int ret;
+	int rc, ret;
 
 	ret = prepare(l, "SELECT key, balance, locked, nonce, roles FROM accounts"
 		      " WHERE (?1 IS NULL OR key = ?1) ORDER BY key", key, 0, &s);
-	return ret ? ret : RUN_ROWS(s, a, fill_account(s, &a), cb, arg);
+	if (ret)
+		return ret;
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		memset(&a, 0, sizeof(a));
+		ret = fill_account(s, &a);
+		ret = ret ? ret : cb(&a, arg);
+		if (ret)
+			break;
+	}
+	return finish(s, rc, ret);
 }
 
 static int fill_meter(sqlite3_stmt *s, struct ml_q_meter *m)
@@ -93,11 +95,20 @@ int ml_q_meters(struct ml_ledger *l, const uint8_t *owner,
 {
 	struct ml_q_meter m;
 	sqlite3_stmt *s;
-	int ret;
+	int rc, ret;
 
 	ret = prepare(l, "SELECT id, owner, feeder, gw_key FROM meters"
 		      " WHERE (?1 IS NULL OR owner = ?1) ORDER BY id", owner, 0, &s);
-	return ret ? ret : RUN_ROWS(s, m, fill_meter(s, &m), cb, arg);
+	if (ret)
+		return ret;
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		memset(&m, 0, sizeof(m));
+		ret = fill_meter(s, &m);
+		ret = ret ? ret : cb(&m, arg);
+		if (ret)
+			break;
+	}
+	return finish(s, rc, ret);
 }
 
 static int fill_interval(sqlite3_stmt *s, struct ml_q_interval *v)
@@ -119,7 +130,7 @@ int ml_q_intervals(struct ml_ledger *l, uint64_t from, uint64_t to,
 {
 	struct ml_q_interval v;
 	sqlite3_stmt *s;
-	int ret;
+	int rc, ret;
 
 	ret = prepare(l, "SELECT i.start, i.status, i.price, i.volume,"
 		      " (SELECT coalesce(sum(qty), 0) FROM orders"
@@ -137,7 +148,14 @@ int ml_q_intervals(struct ml_ledger *l, uint64_t from, uint64_t to,
 	if (ret)
 		return ret;
 	ml_bind_i64(s, 3, (int64_t)to);
-	return RUN_ROWS(s, v, fill_interval(s, &v), cb, arg);
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		memset(&v, 0, sizeof(v));
+		ret = fill_interval(s, &v);
+		ret = ret ? ret : cb(&v, arg);
+		if (ret)
+			break;
+	}
+	return finish(s, rc, ret);
 }
 
 static int fill_order(sqlite3_stmt *s, struct ml_q_order *o)
@@ -160,14 +178,23 @@ int ml_q_orders(struct ml_ledger *l, const uint8_t *account, uint64_t interval,
 {
 	struct ml_q_order o;
 	sqlite3_stmt *s;
-	int ret;
+	int rc, ret;
 
 	ret = prepare(l, "SELECT id, account, meter, side, interval, qty, price,"
 		      " reserved, filled, status, seq FROM orders"
 		      " WHERE (?1 IS NULL OR account = ?1)"
 		      " AND (?2 = 0 OR interval = ?2) ORDER BY interval, seq",
 		      account, interval, &s);
-	return ret ? ret : RUN_ROWS(s, o, fill_order(s, &o), cb, arg);
+	if (ret)
+		return ret;
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		memset(&o, 0, sizeof(o));
+		ret = fill_order(s, &o);
+		ret = ret ? ret : cb(&o, arg);
+		if (ret)
+			break;
+	}
+	return finish(s, rc, ret);
 }
 
 static int fill_trade(sqlite3_stmt *s, struct ml_q_trade *t)
@@ -186,14 +213,23 @@ int ml_q_trades(struct ml_ledger *l, const uint8_t *account, uint64_t interval,
 {
 	struct ml_q_trade t;
 	sqlite3_stmt *s;
-	int ret;
+	int rc, ret;
 
 	ret = prepare(l, "SELECT interval, bid, ask, qty, price, amount, fee"
 		      " FROM trades t WHERE (?2 = 0 OR interval = ?2)"
 		      " AND (?1 IS NULL OR EXISTS (SELECT 1 FROM orders o"
 		      "  WHERE o.account = ?1 AND o.id IN (t.bid, t.ask)))"
 		      " ORDER BY interval, bid, ask", account, interval, &s);
-	return ret ? ret : RUN_ROWS(s, t, fill_trade(s, &t), cb, arg);
+	if (ret)
+		return ret;
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		memset(&t, 0, sizeof(t));
+		ret = fill_trade(s, &t);
+		ret = ret ? ret : cb(&t, arg);
+		if (ret)
+			break;
+	}
+	return finish(s, rc, ret);
 }
 
 static int fill_settlement(sqlite3_stmt *s, struct ml_q_settlement *st)
@@ -213,13 +249,22 @@ int ml_q_settlements(struct ml_ledger *l, const uint8_t *account,
 {
 	struct ml_q_settlement st;
 	sqlite3_stmt *s;
-	int ret;
+	int rc, ret;
 
 	ret = prepare(l, "SELECT interval, meter, account, contracted, measured,"
 		      " amount FROM settlements WHERE (?1 IS NULL OR account = ?1)"
 		      " AND (?2 = 0 OR interval = ?2) ORDER BY interval, meter",
 		      account, interval, &s);
-	return ret ? ret : RUN_ROWS(s, st, fill_settlement(s, &st), cb, arg);
+	if (ret)
+		return ret;
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		memset(&st, 0, sizeof(st));
+		ret = fill_settlement(s, &st);
+		ret = ret ? ret : cb(&st, arg);
+		if (ret)
+			break;
+	}
+	return finish(s, rc, ret);
 }
 
 static int fill_dispatch(sqlite3_stmt *s, struct ml_q_dispatch *d)
@@ -239,10 +284,19 @@ int ml_q_dispatches(struct ml_ledger *l, const uint8_t *meter,
 {
 	struct ml_q_dispatch d;
 	sqlite3_stmt *s;
-	int ret;
+	int rc, ret;
 
 	ret = prepare(l, "SELECT id, meter, kind, value, start, end, status,"
 		      " ack_height FROM dispatches WHERE (?1 IS NULL OR meter = ?1)"
 		      " ORDER BY start, id", meter, 0, &s);
-	return ret ? ret : RUN_ROWS(s, d, fill_dispatch(s, &d), cb, arg);
+	if (ret)
+		return ret;
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		memset(&d, 0, sizeof(d));
+		ret = fill_dispatch(s, &d);
+		ret = ret ? ret : cb(&d, arg);
+		if (ret)
+			break;
+	}
+	return finish(s, rc, ret);
 }
