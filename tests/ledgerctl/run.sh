@@ -190,6 +190,7 @@ run "truncated key file" 5 "$LC" -p "$T/pass" key show "$T/trunc.key"
 err_has "truncated key file" "truncated"
 cat "$T/alice.key" "$T/alice.key" >"$T/long.key"
 run "key file too long" 5 "$LC" -p "$T/pass" key show "$T/long.key"
+err_has "key file too long" "longer than 144 bytes"
 # patch OFFSET BYTE: a copy of alice.key with one byte changed
 patch() {
 	cp "$T/alice.key" "$T/bad.key"

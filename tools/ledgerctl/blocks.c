@@ -235,7 +235,7 @@ static int blocks_export(struct lc *c, int argc, char **argv)
 	if (ret)
 		return ret;
 	if (out && !(f = fopen(out, "wbx")))
-		return lc_err(c, errno == EEXIST ? LC_EXIT_FAIL : LC_EXIT_FAIL,
+		return lc_err(c, errno == ENOENT ? LC_EXIT_NOTFOUND : LC_EXIT_FAIL,
 			      "%s: %s", out, errno == EEXIST ?
 			      "exists; choose another name" : strerror(errno));
 	arr = json ? json_array() : NULL;

@@ -257,11 +257,13 @@ static int read_file(struct lc *c, const char *path, uint8_t f[KF_LEN])
 		return lc_err(c, LC_EXIT_DAMAGED, "key file %s has version %u; "
 			      "this ledgerctl reads version %u", path, f[8],
 			      KF_VERSION);
-	if (n != KF_LEN)
-		return lc_err(c, LC_EXIT_DAMAGED, "key file %s is %s (%zd bytes, "
-			      "expected %d); restore it from a backup", path,
-			      n < KF_LEN ? "truncated" : "too long", n > KF_LEN ?
-			      (ssize_t)KF_LEN + 1 : n, KF_LEN);
+	if (n < KF_LEN)
+		return lc_err(c, LC_EXIT_DAMAGED, "key file %s is truncated (%zd "
+			      "of %d bytes); restore it from a backup", path, n,
+			      KF_LEN);
+	if (n > KF_LEN)
+		return lc_err(c, LC_EXIT_DAMAGED, "key file %s is longer than %d "
+			      "bytes; restore it from a backup", path, KF_LEN);
 	return 0;
 }
 
