@@ -51,6 +51,7 @@ include tools/meterctl/meterctl.mk
 include dts-overlays/dtbs.mk
 include udev/udev.mk
 include kernel/dkms.mk
+include tools/ledgerctl/ledgerctl.mk
 
 .PHONY: all modules tools selftests check check-deps check-build style bench \
 	install modules_install clean demo deb check-deb
@@ -96,7 +97,7 @@ check-deps:
 check: check-deps
 	$(Q)$(MAKE) --no-print-directory modules tools selftests style
 	$(Q)$(MAKE) --no-print-directory check-ledger check-tpm check-consensus \
-		check-consensus-net check-meterctl-host \
+		check-consensus-net check-meterctl-host check-ledgerctl \
 		check-dtbs check-dt-bindings
 	$(Q)tests/qemu/selftest.sh
 	$(Q)tests/run-kselftests.sh
@@ -114,7 +115,7 @@ demo: check-deps
 	$(Q)$(MAKE) --no-print-directory modules tools
 	$(Q)tests/demo.sh
 
-install: tools install-meterctl install-udev
+install: tools install-meterctl install-ledgerctl install-udev
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(INCLUDEDIR)/linux
 	install -m 0755 $(BUILD)/tools/meterdump $(DESTDIR)$(BINDIR)/meterdump
 	install -d $(DESTDIR)$(MANDIR)/man1

@@ -19,6 +19,8 @@ pkgs=(
 	libzmq3-dev
 	# libmeterlink and meterctl (tools/meterctl/meterctl.mk)
 	libnl-3-dev libnl-genl-3-dev libjansson-dev iproute2
+	# ledgerctl's tests (tools/ledgerctl/ledgerctl.mk): man --warnings
+	man-db
 	# device tree overlays and bindings (dts-overlays/dtbs.mk)
 	device-tree-compiler cpp dt-schema
 	# the udev rules' guest test (udev/udev.mk)

@@ -111,6 +111,7 @@ check "the group meter exists" bash -c "getent group meter >/dev/null"
 check "the udev rules are installed" test -f /lib/udev/rules.d/60-meterlink.rules
 check "meterctl runs" bash -c "/usr/bin/meterctl --help >/dev/null"
 check "meterdump runs" bash -c "/usr/bin/meterdump -h >/dev/null"
+check "ledgerctl runs" bash -c "/usr/bin/ledgerctl --help >/dev/null && test -f /usr/share/man/man8/ledgerctl.8.gz"
 check "man pages are installed" test -f /usr/share/man/man8/meterctl.8.gz -a -f /usr/share/man/man1/meterdump.1.gz
 expect "pkg-config finds libmeterlink $version" "$(pkg-config --modversion meterlink 2>&1)" "$version"
 if gcc -Wall -Wextra -Werror -o "$work/watch" "$top/lib/libmeterlink/examples/watch.c" \
@@ -149,7 +150,7 @@ for p in "${pkgs[@]}"; do
 done
 expect "dkms no longer knows meterlink" "$(dkms status -m meterlink 2>/dev/null)" ""
 left=$(ls -d /usr/src/meterlink-* /var/lib/dkms/meterlink /lib/modules/*/updates/dkms/meterlink*.ko* \
-	/usr/bin/meterctl /usr/bin/meterdump /lib/udev/rules.d/60-meterlink.rules \
+	/usr/bin/meterctl /usr/bin/meterdump /usr/bin/ledgerctl /lib/udev/rules.d/60-meterlink.rules \
 	/usr/lib/*/libmeterlink* /usr/include/meterlink.h 2>/dev/null)
 expect "no file left behind" "$left" ""
 check "modules.dep no longer lists meterlink" \
