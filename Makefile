@@ -42,6 +42,7 @@ TOOLS := $(BUILD)/tools/meterdump $(BUILD)/tools/meterbench
 
 include lib/ledger/ledger.mk
 include tools/meterctl/meterctl.mk
+include tools/settled/settled.mk
 include dts-overlays/dtbs.mk
 include udev/udev.mk
 
@@ -88,11 +89,11 @@ check-deps:
 # everything, in the order a failure is cheapest to find
 check: check-deps
 	$(Q)$(MAKE) --no-print-directory modules tools selftests style
-	$(Q)$(MAKE) --no-print-directory check-ledger check-meterctl-host \
+	$(Q)$(MAKE) --no-print-directory check-ledger check-meterctl-host check-settled-host \
 		check-dtbs check-dt-bindings
 	$(Q)tests/qemu/selftest.sh
 	$(Q)tests/run-kselftests.sh
-	$(Q)$(MAKE) --no-print-directory check-meterctl-guest check-udev
+	$(Q)$(MAKE) --no-print-directory check-meterctl-guest check-settled-guest check-udev
 	$(Q)tests/run-debug-kernel.sh
 
 bench: check-deps

@@ -1,0 +1,87 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * The spool: raw readings, closed intervals and their reports in SQLite
+ * (WAL, synchronous=FULL). A batch of readings is one transaction; an
+ * interval, its report and the meter's carry-over are one transaction. A
+ * connection belongs to one thread.
+ */
+#ifndef SETTLED_SPOOL_H
+#define SETTLED_SPOOL_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <linux/meterlink.h>
+
+#include "interval.h"
+
+struct spool;
+
+enum report_state { REP_UNSIGNED, REP_SIGNED, REP_COMMITTED, REP_REJECTED };
+
+struct spool_report {
+	int64_t id;
+	int64_t meter;
+	uint8_t meter_key[32];
+	uint64_t start;
+	uint32_t len;
+	uint64_t import_wh, export_wh;
+	uint8_t root[32];
+	uint8_t sig[64];
+	int state;
+};
+
+int spool_open(const char *path, struct spool **out);
+void spool_close(struct spool *s);
+const char *spool_errmsg(struct spool *s);
+
+int spool_begin(struct spool *s);
+int spool_commit(struct spool *s);
+void spool_rollback(struct spool *s);
+
+/* The meter row of @bus_id, created with key @key if new. */
+int spool_meter(struct spool *s, const char *bus_id, const uint8_t key[32], int64_t *id);
+/* stores one reading into interval max(floor(t/len)*len, closed_until) */
+int spool_put_reading(struct spool *s, int64_t meter, uint32_t len,
+		      const struct meterlink_reading *r, const struct clk *c);
+/*
+ * Closes every interval of every meter that ended before @now_ms - @delay_ms
+ * and holds readings: interval row, unsigned report, carry-over, one
+ * transaction each. Returns the number closed or a negative errno.
+ */
+int spool_close_due(struct spool *s, uint32_t len, int64_t now_ms, uint32_t delay_ms);
+/* deletes readings of closed intervals that ended before @before (s) */
+int spool_prune(struct spool *s, int64_t before);
+
+/* oldest report in @state; -ENOENT when none */
+int spool_next_report(struct spool *s, int state, struct spool_report *r);
+int spool_reports(struct spool *s, int state, struct spool_report *r, size_t max, size_t *n);
+int spool_report_signed(struct spool *s, int64_t id, const uint8_t sig[64]);
+int spool_report_done(struct spool *s, int64_t id, int state, uint64_t height, int err);
+
+/* meters not registered on the chain yet */
+int spool_unregistered(struct spool *s, int64_t *ids, uint8_t (*keys)[32], size_t max, size_t *n);
+int spool_meter_registered(struct spool *s, int64_t id, uint64_t height);
+
+/* key/value store for small state (strings) */
+int spool_kv_get(struct spool *s, const char *k, char *v, size_t len);
+int spool_kv_set(struct spool *s, const char *k, const char *v);
+
+/*
+ * Inclusion proof of the reading @seq of meter @bus_id (the newest such):
+ * the record, its interval and index, and the interval's leaves. *leaves
+ * is malloc()ed. -ENOENT: no such reading; -EAGAIN: interval not closed.
+ */
+struct spool_proof {
+	uint8_t meter_key[32];
+	struct meterlink_reading rec;
+	uint64_t start;
+	size_t index, n;
+	uint8_t root[32];
+	uint8_t (*leaves)[32];
+	int report_state;
+	uint8_t sig[64];
+	uint64_t import_wh, export_wh;
+};
+int spool_proof(struct spool *s, const char *bus_id, uint64_t seq, struct spool_proof *p);
+
+#endif

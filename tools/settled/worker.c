@@ -1,0 +1,306 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Report worker (see worker.h). Reports go out in spool order: the block
+ * for report k+1 is never built before report k is on the chain or was
+ * refused by it for good. Errors that mean "the ledger cannot be reached
+ * or written now" leave everything queued for the next round.
+ */
+#include <errno.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "log.h"
+#include "spool.h"
+#include "worker.h"
+
+#define BATCH	256
+/* stats are read by the main thread */
+#define STAT(w, expr) do { pthread_mutex_lock(&(w)->mu); expr; pthread_mutex_unlock(&(w)->mu); } while (0)
+
+struct worker {
+	pthread_t th;
+	pthread_mutex_t mu;
+	pthread_cond_t cv;
+	int stop, kick;
+	uint32_t block_ms;
+	uint64_t chain_id;
+	struct spool *sp;
+	struct gwkey *key;
+	struct chain *ch;
+	uint8_t pub[64];
+	struct worker_stats st;
+	int failing;
+};
+
+static void report_of(const struct worker *w, const struct spool_report *s,
+		      struct ml_meter_report *r)
+{
+	memset(r, 0, sizeof(*r));
+	r->chain_id = w->chain_id;
+	memcpy(r->meter, s->meter_key, 32);
+	r->interval_start = s->start;
+	r->interval_len = s->len;
+	r->import_wh = s->import_wh;
+	r->export_wh = s->export_wh;
+	memcpy(r->readings_root, s->root, 32);
+	memcpy(r->sig, s->sig, 64);
+}
+
+static int stopping(struct worker *w)
+{
+	int s;
+
+	pthread_mutex_lock(&w->mu);
+	s = w->stop;
+	pthread_mutex_unlock(&w->mu);
+	return s;
+}
+
+static void sign_all(struct worker *w)
+{
+	struct spool_report s;
+	struct ml_meter_report r;
+	uint8_t digest[32];
+	int ret;
+
+	while (!stopping(w) && !spool_next_report(w->sp, REP_UNSIGNED, &s)) {
+		report_of(w, &s, &r);
+		ml_report_digest(&r, digest);
+		ret = gwkey_sign(w->key, digest, r.sig);
+		/* never publish what the public key does not verify */
+		if (!ret && ml_report_verify(&r, w->pub)) {
+			log_err("the gateway key's signature does not verify; report kept unsigned");
+			ret = -EBADMSG;
+		}
+		if (!ret)
+			ret = spool_report_signed(w->sp, s.id, r.sig);
+		if (ret) {
+			STAT(w, w->st.last_err = ret);
+			return;	/* retried next round */
+		}
+		STAT(w, w->st.signed_reports++);
+	}
+}
+
+static int transient(int err)
+{
+	return err == -EBUSY || err == -EIO || err == -ENOMEM || err == -ENOSPC ||
+	       err == -EACCES || err == -EROFS || err == -EAGAIN || err == -EUCLEAN;
+}
+
+static void note_failure(struct worker *w, int ret)
+{
+	STAT(w, w->st.failures++);
+	STAT(w, w->st.last_err = ret);
+	if (!w->failing)
+		log_warn("ledger submission failed (%s); reports stay queued",
+			 strerror(-ret));
+	w->failing = 1;
+}
+
+/* registrations first, then signed reports, in spool order */
+static uint32_t gather(struct worker *w, struct ml_tx *txs, int64_t *mids,
+		       struct spool_report *reps, size_t *nmeters, size_t *nreps)
+{
+	uint8_t keys[BATCH][32];
+	uint32_t n = 0;
+	size_t i;
+
+	if (spool_unregistered(w->sp, mids, keys, BATCH, nmeters))
+		*nmeters = 0;
+	for (i = 0; i < *nmeters; i++) {
+		struct ml_tx *t = &txs[n++];
+
+		memset(t, 0, sizeof(*t));
+		t->kind = ML_TX_REGISTER_METER;
+		memcpy(t->u.reg.meter, keys[i], 32);
+		chain_account(w->ch, t->u.reg.owner);
+		t->u.reg.feeder = 1;
+		memcpy(t->u.reg.gw_key, w->pub, 64);
+	}
+	if (spool_reports(w->sp, REP_SIGNED, reps, BATCH - n, nreps))
+		*nreps = 0;
+	for (i = 0; i < *nreps; i++) {
+		struct ml_tx *t = &txs[n++];
+
+		memset(t, 0, sizeof(*t));
+		t->kind = ML_TX_METER_REPORT;
+		report_of(w, &reps[i], &t->u.report);
+	}
+	return n;
+}
+
+/* records the outcome of tx @i of a gather() */
+static void mark(struct worker *w, size_t i, size_t nm, const int64_t *mids,
+		 const struct spool_report *reps, int err, uint64_t height)
+{
+	if (i < nm) {
+		if (!err)
+			spool_meter_registered(w->sp, mids[i], height);
+		else
+			log_err("meter %lld: registration refused by the ledger: %s",
+				(long long)mids[i], strerror(-err));
+		return;
+	}
+	reps += i - nm;
+	spool_report_done(w->sp, reps->id, err ? REP_REJECTED : REP_COMMITTED, height, err);
+	if (err) {
+		STAT(w, w->st.rejected++);
+		log_err("report of meter %lld interval %llu refused by the ledger: %s",
+			(long long)reps->meter, (unsigned long long)reps->start, strerror(-err));
+	} else {
+		STAT(w, w->st.committed++);
+	}
+}
+
+/* one block of @n txs from @first; 0, transient or permanent error */
+static int send(struct worker *w, struct ml_tx *txs, uint32_t n, uint64_t *height)
+{
+	uint64_t nonce;
+	int ret = chain_nonce(w->ch, &nonce);
+
+	if (ret)
+		return ret;
+	chain_prepare(w->ch, txs, n, nonce);
+	return chain_submit(w->ch, txs, n, height);
+}
+
+static void submit(struct worker *w)
+{
+	static struct ml_tx txs[BATCH];
+	static struct spool_report reps[BATCH];
+	int64_t mids[BATCH];
+	size_t nm, nr, i;
+	uint64_t height = 0;
+	uint32_t n;
+	int ret;
+
+	n = gather(w, txs, mids, reps, &nm, &nr);
+	if (!n)
+		return;
+	ret = send(w, txs, n, &height);
+	if (ret && !transient(ret) && n > 1) {
+		/* find the one the ledger refuses: one block per tx, in order */
+		for (i = 0; i < n; i++) {
+			ret = send(w, &txs[i], 1, &height);
+			if (ret && transient(ret))
+				break;
+			mark(w, i, nm, mids, reps, ret, height);
+		}
+	} else if (!ret || !transient(ret)) {
+		for (i = 0; i < n; i++)
+			mark(w, i, nm, mids, reps, ret, height);
+	}
+	if (ret && transient(ret)) {
+		note_failure(w, ret);
+		return;
+	}
+	if (w->failing)
+		log_info("ledger reachable again; queued reports submitted");
+	w->failing = 0;
+	STAT(w, w->st.height = height);
+}
+
+static void *run(void *arg)
+{
+	struct worker *w = arg;
+
+	for (;;) {
+		struct timespec ts;
+
+		pthread_mutex_lock(&w->mu);
+		clock_gettime(CLOCK_MONOTONIC, &ts);
+		ts.tv_sec += w->block_ms / 1000;
+		ts.tv_nsec += (long)(w->block_ms % 1000) * 1000000;
+		if (ts.tv_nsec >= 1000000000) {
+			ts.tv_sec++;
+			ts.tv_nsec -= 1000000000;
+		}
+		while (!w->stop && !w->kick)
+			if (pthread_cond_timedwait(&w->cv, &w->mu, &ts) == ETIMEDOUT)
+				break;
+		w->kick = 0;
+		if (w->stop) {
+			pthread_mutex_unlock(&w->mu);
+			break;
+		}
+		pthread_mutex_unlock(&w->mu);
+		sign_all(w);
+		submit(w);
+	}
+	return NULL;
+}
+
+int worker_start(const struct config *c, const char *spool_path, struct gwkey *key,
+		 struct chain *ch, struct worker **out)
+{
+	struct worker *w = calloc(1, sizeof(*w));
+	pthread_condattr_t ca;
+	int ret;
+
+	*out = NULL;
+	if (!w)
+		return -ENOMEM;
+	ret = spool_open(spool_path, &w->sp);
+	if (ret) {
+		free(w);
+		return ret;
+	}
+	w->key = key;
+	w->ch = ch;
+	w->chain_id = c->chain_id;
+	w->block_ms = c->block_interval_ms;
+	gwkey_pub(key, w->pub);
+	pthread_mutex_init(&w->mu, NULL);
+	pthread_condattr_init(&ca);
+	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+	pthread_cond_init(&w->cv, &ca);
+	pthread_condattr_destroy(&ca);
+	ret = -pthread_create(&w->th, NULL, run, w);
+	if (ret) {
+		spool_close(w->sp);
+		free(w);
+		return ret;
+	}
+	*out = w;
+	return 0;
+}
+
+void worker_kick(struct worker *w)
+{
+	pthread_mutex_lock(&w->mu);
+	w->kick = 1;
+	pthread_cond_signal(&w->cv);
+	pthread_mutex_unlock(&w->mu);
+}
+
+void worker_set_interval(struct worker *w, uint32_t block_interval_ms)
+{
+	pthread_mutex_lock(&w->mu);
+	w->block_ms = block_interval_ms;
+	pthread_mutex_unlock(&w->mu);
+}
+
+void worker_stats(struct worker *w, struct worker_stats *st)
+{
+	pthread_mutex_lock(&w->mu);
+	*st = w->st;
+	pthread_mutex_unlock(&w->mu);
+}
+
+void worker_stop(struct worker *w)
+{
+	if (!w)
+		return;
+	pthread_mutex_lock(&w->mu);
+	w->stop = 1;
+	pthread_cond_signal(&w->cv);
+	pthread_mutex_unlock(&w->mu);
+	pthread_join(w->th, NULL);
+	spool_close(w->sp);
+	pthread_cond_destroy(&w->cv);
+	pthread_mutex_destroy(&w->mu);
+	free(w);
+}
