@@ -84,7 +84,7 @@ install-settled: $(SETTLED_OUT)/settled
 
 # ---- tests ----
 
-$(SETTLED_OUT)/test_%: $(SETTLED_TDIR)/test_%.c $(SETTLED_PURE) $(wildcard $(SETTLED_DIR)/*.h)
+$(SETTLED_OUT)/test_%: $(SETTLED_TDIR)/test_%.c $(SETTLED_PURE) $(wildcard $(SETTLED_DIR)/*.h $(SETTLED_TDIR)/*.h)
 	@mkdir -p $(dir $@)
 	$(SETTLED_Q)$(CC) $(SETTLED_WARN) $(SETTLED_SAN) $(SETTLED_INC) $(SETTLED_PKG_CFLAGS) \
 		-o $@ $< $(SETTLED_PURE) $(SETTLED_PKG_LIBS) -lcmocka
