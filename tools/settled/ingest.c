@@ -89,6 +89,24 @@ struct batch {
 	struct clk clk;
 };
 
+static void note_range(struct ingest *in, uint32_t dev, uint64_t seq)
+{
+	unsigned int i;
+
+	for (i = 0; i < in->nrange; i++)
+		if (in->range[i].dev == dev) {
+			in->range[i].last = seq;
+			in->range[i].n++;
+			return;
+		}
+	if (in->nrange < INGEST_MAX_DEVS) {
+		in->range[in->nrange].dev = dev;
+		in->range[in->nrange].first = in->range[in->nrange].last = seq;
+		in->range[in->nrange].n = 1;
+		in->nrange++;
+	}
+}
+
 static int on_reading(void *ctx, uint32_t dev, const struct meterlink_reading *r)
 {
 	struct batch *b = ctx;
@@ -112,8 +130,10 @@ static int on_reading(void *ctx, uint32_t dev, const struct meterlink_reading *r
 	ret = ret ? ret : spool_put_reading(in->sp, row, in->len, r, &b->clk);
 	if (ret == -EEXIST)	/* the same record twice: keep one */
 		return 0;
-	if (!ret)
+	if (!ret) {
 		in->st.readings++;
+		note_range(in, dev, r->seq);
+	}
 	return ret;
 }
 
@@ -181,15 +201,24 @@ int ingest_run(struct ingest *in)
 		in->in_tx = 0;
 		if (ret && ret != -EPROTO) {
 			spool_rollback(in->sp);
+			in->nrange = 0;
 			return ret;
 		}
 		c = spool_commit(in->sp);
 		if (c) {
 			spool_rollback(in->sp);
+			in->nrange = 0;
 			return c;
 		}
 		in->st.batches++;
+		/* after COMMIT: what this line names is in the spool */
+		for (c = 0; c < (int)in->nrange; c++)
+			log_debug("stored meter%u seq %llu..%llu (%llu)", in->range[c].dev,
+				  (unsigned long long)in->range[c].first,
+				  (unsigned long long)in->range[c].last,
+				  (unsigned long long)in->range[c].n);
 	}
+	in->nrange = 0;
 	/* -EPROTO: everything parseable was delivered, the rest shows as a gap */
 	return ret == -EPROTO ? 0 : ret;
 }

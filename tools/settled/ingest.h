@@ -33,6 +33,9 @@ struct ingest {
 	struct { uint32_t dev; int64_t row; } devs[INGEST_MAX_DEVS];
 	unsigned int ndevs;
 	int in_tx;
+	/* seq range of each device in the batch under way (debug log) */
+	struct { uint32_t dev; uint64_t first, last, n; } range[INGEST_MAX_DEVS];
+	unsigned int nrange;
 	struct ingest_stats st;
 };
 

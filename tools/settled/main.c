@@ -176,8 +176,6 @@ static int setup_fds(struct daemon *d)
 	sigaddset(&set, SIGTERM);
 	sigaddset(&set, SIGINT);
 	sigaddset(&set, SIGHUP);
-	if (sigprocmask(SIG_BLOCK, &set, NULL))
-		return -errno;
 	d->sigfd = signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK);
 	if (d->sigfd < 0)
 		return -errno;
@@ -301,6 +299,7 @@ int main(int argc, char **argv)
 	struct daemon d = { .conf_path = SETTLED_CONF };
 	int opt, fg = 0, check = 0, ret;
 	char err[CFG_ERR_LEN];
+	sigset_t set;
 
 	while ((opt = getopt_long(argc, argv, "+c:fh", opts, NULL)) != -1) {
 		switch (opt) {
@@ -312,6 +311,15 @@ int main(int argc, char **argv)
 		default: usage(stderr); return 2;
 		}
 	}
+	/*
+	 * Block the signals settled handles through its signalfd before any
+	 * thread exists, so that every thread inherits the mask and a
+	 * SIGTERM can never take the default action in a worker.
+	 */
+	sigemptyset(&set);
+	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGINT);
+	sigaddset(&set, SIGHUP);
 	config_defaults(&d.cfg);
 	ret = config_load(d.conf_path, &d.cfg, err, sizeof(err));
 	if (ret) {
@@ -335,6 +343,10 @@ int main(int argc, char **argv)
 	}
 	log_open(fg);
 	log_set_level(d.cfg.log_level);
+	if (sigprocmask(SIG_BLOCK, &set, NULL)) {
+		log_err("blocking signals: %s", strerror(errno));
+		return 1;
+	}
 	ret = run(&d);
 	return ret ? 1 : 0;
 }

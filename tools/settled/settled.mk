@@ -99,11 +99,10 @@ check-settled-host: $(SETTLED_OUT)/settled $(SETTLED_UNIT_BINS)
 settled-guest-tests: $(SETTLED_OUT)/settled meterctl
 
 check-settled-guest: settled-guest-tests
-	$(SETTLED_Q)METERLINK_BUILD=$(BUILD) SETTLED_KILL_LOOPS=$(SETTLED_KILL_LOOPS) \
-		tests/qemu/run-guest --timeout $${SETTLED_TEST_TIMEOUT:-1500} \
+	$(SETTLED_Q)METERLINK_BUILD=$(BUILD) tests/qemu/run-guest --timeout $${SETTLED_TEST_TIMEOUT:-1500} \
 		--log $(BUILD)/qemu/settled.log \
 		--insmod kernel/meterlink_sim.ko --insmod kernel/meterlink.ko \
-		-- $(CURDIR)/$(SETTLED_TDIR)/guest.sh
+		-- $(CURDIR)/$(SETTLED_TDIR)/guest.sh $(SETTLED_KILL_LOOPS)
 
 check-settled-long:
 	$(SETTLED_Q)$(MAKE) --no-print-directory check-settled-guest SETTLED_KILL_LOOPS=500 \

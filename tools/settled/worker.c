@@ -136,6 +136,16 @@ static uint32_t gather(struct worker *w, struct ml_tx *txs, int64_t *mids,
 static void mark(struct worker *w, size_t i, size_t nm, const int64_t *mids,
 		 const struct spool_report *reps, int err, uint64_t height)
 {
+	/*
+	 * Already on the chain: settled was stopped after the block was
+	 * applied and before the spool recorded it. The ledger keeps one
+	 * report per meter and interval and only this gateway's key signs
+	 * them, so it is this one.
+	 */
+	if (err == -EEXIST) {
+		log_info("%s %zu was already on the chain", i < nm ? "meter" : "report", i);
+		err = 0;
+	}
 	if (i < nm) {
 		if (!err)
 			spool_meter_registered(w->sp, mids[i], height);

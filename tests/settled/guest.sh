@@ -1,0 +1,263 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+# settled against the simulated meters, inside the QEMU guest with both
+# modules loaded, swtpm (started here, on 127.0.0.1) as its TPM:
+#
+#   tests/qemu/run-guest --insmod kernel/meterlink_sim.ko \
+#       --insmod kernel/meterlink.ko -- tests/settled/guest.sh
+#
+# (make check-settled-guest does both). Prints TAP; exits 1 on a failure.
+# $1 (or SETTLED_KILL_LOOPS): kill -9 iterations (default 50).
+set -uo pipefail
+
+here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+root=$(cd "$here/../.." && pwd)
+BUILD=${METERLINK_BUILD:-$root/build}
+SETTLED=$BUILD/settled/settled
+M=$BUILD/tools/meterctl/meterctl
+S=/sys/kernel/debug/meterlink_sim
+LOOPS=${1:-${SETTLED_KILL_LOOPS:-50}}
+PY=/usr/bin/python3
+tmp=$(mktemp -d)
+st=$tmp/state
+spid='' tpid=''
+cleanup() {
+	[[ -n $spid ]] && kill -9 "$spid" 2>/dev/null
+	[[ -n $tpid ]] && kill "$tpid" 2>/dev/null
+	wait 2>/dev/null
+	rm -rf "$tmp"
+}
+trap cleanup EXIT
+
+n=0 failed=0
+ok() { n=$((n + 1)); echo "ok $n - $1"; }
+not_ok() {
+	n=$((n + 1)); failed=$((failed + 1)); echo "not ok $n - $1"
+	[[ -n ${2:-} && -s $2 ]] && tail -n 15 "$2" | sed 's/^/# /'
+	return 0
+}
+check() { if eval "$2"; then ok "$1"; else not_ok "$1" "${3:-}"; fi; }
+now_ns() { date +%s%N; }
+sql() { $PY - "$@" <<'PYEOF'
+import sqlite3, sys
+db, q = sys.argv[1], sys.argv[2]
+print(sqlite3.connect(f"file:{db}?mode=ro", uri=True, timeout=10).execute(q).fetchone()[0])
+PYEOF
+}
+
+for f in "$SETTLED" "$M"; do
+	[[ -x $f ]] || { echo "Bail out! $f missing (make settled meterctl)"; exit 1; }
+done
+[[ -d $S ]] || { echo "Bail out! $S missing: load meterlink_sim.ko"; exit 1; }
+bus=$(cat "$S/bus_num")
+ip link set lo up
+
+dev_at() {
+	local i d
+	for ((i = 0; i < 60; i++)); do
+		for d in /sys/class/meter/meter*; do
+			[[ $(readlink "$d/device" 2>/dev/null) == */spi$bus.$1 ]] &&
+				{ echo "${d##*/}"; return 0; }
+		done
+		sleep 0.05
+	done
+	return 1
+}
+
+# ---- swtpm, the gateway's TPM ----
+mkdir -p "$tmp/tpm"
+swtpm socket --tpm2 --server type=tcp,port=2321,bindaddr=127.0.0.1 \
+	--ctrl type=tcp,port=2322,bindaddr=127.0.0.1 --flags not-need-init,startup-clear \
+	--tpmstate dir="$tmp/tpm" >"$tmp/swtpm.log" 2>&1 &
+tpid=$!
+sleep 1
+kill -0 $tpid 2>/dev/null || { echo "Bail out! swtpm did not start"; cat "$tmp/swtpm.log"; exit 1; }
+
+# ---- two meters: one importing, one importing on L1 and exporting on L2 ----
+echo "ade7953 0 irq" >"$S/new_device" && ade=$(dev_at 0) &&
+echo "atm90e32 1" >"$S/new_device" && atm=$(dev_at 1) ||
+	{ echo "Bail out! cannot create simulated meters"; exit 1; }
+echo "0 230000000 20000000 0 50000" >"$S/cs0/model"
+echo "0 230000000 10000000 0 50000" >"$S/cs1/model"
+echo "1 230000000 8000000 180000 50000" >"$S/cs1/model"
+$M set "$ade" period 10ms >/dev/null && $M set "$atm" period 10ms >/dev/null ||
+	{ echo "Bail out! cannot set the period"; exit 1; }
+
+conf() {	# conf FILE [extra lines for [key]]
+	cat >"$1" <<EOC
+[settled]
+state_dir = $st
+interval = 1
+close_delay_ms = 700
+retention = 3600
+log_level = debug
+[key]
+tcti = swtpm:host=127.0.0.1,port=2321
+${2:-}
+[ledger]
+chain_id = 1
+settle_delay = 3600
+block_interval_ms = 200
+EOC
+}
+conf "$tmp/settled.conf"
+
+# start LOG [CONF]: settled in the background, waits for "started"
+start() {
+	"$SETTLED" -f -c "${2:-$tmp/settled.conf}" >"$1" 2>&1 &
+	spid=$!
+	local i
+	for ((i = 0; i < 600; i++)); do
+		grep -q 'info: started' "$1" && return 0
+		kill -0 $spid 2>/dev/null || { spid=''; return 1; }
+		sleep 0.05
+	done
+	return 1
+}
+stop() {	# SIGTERM, returns settled's exit status
+	kill -TERM "$spid"
+	wait "$spid"
+	local rc=$?
+	spid=''
+	((rc == 0)) || echo "# settled exited with $rc" >&2
+	return $rc
+}
+committed() { sql "$st/spool.db" "SELECT count(*) FROM reports WHERE state = 2" 2>/dev/null || echo 0; }
+wait_committed() {	# wait_committed N [seconds]
+	local i
+	for ((i = 0; i < ${2:-60} * 10; i++)); do
+		(($(committed) >= $1)) && return 0
+		sleep 0.1
+	done
+	return 1
+}
+
+# ---- start, TPM key, first reports ----
+logs=()
+log=$tmp/settled.0.log; logs+=("$log")
+start "$log"
+check "settled starts with swtpm as its TPM and subscribes to readings" "[[ -n \$spid ]]" "$log"
+check "the TPM key's public half is exported as PEM" \
+	"openssl pkey -pubin -in $st/gateway.pem -noout -text 2>/dev/null | grep -q 'NIST CURVE: P-256'"
+check "reports of 1 s intervals are signed and committed on the local chain" "wait_committed 4" "$log"
+
+# ---- kill -9 at random moments while readings stream ----
+: >"$tmp/windows"
+lost_starts=0
+for ((i = 1; i <= LOOPS; i++)); do
+	sleep "0.$((RANDOM % 9 + 1))$((RANDOM % 10))"
+	((RANDOM % 3 == 0)) && sleep 1
+	k=$(now_ns)
+	kill -9 "$spid"; wait "$spid" 2>/dev/null; spid=''
+	log=$tmp/settled.$i.log; logs+=("$log")
+	if ! start "$log"; then
+		lost_starts=$((lost_starts + 1))
+		tail -n 5 "$log" | sed 's/^/# /'
+		start "$log" || break
+	fi
+	echo "$k $(now_ns)" >>"$tmp/windows"
+done
+check "settled restarted after each of $LOOPS kill -9" "((i > LOOPS && lost_starts == 0))"
+
+# ---- the ledger unreachable: reports queue, then go out in order ----
+h0=$(sql "$st/chain.db" "SELECT max(height) FROM blocks")
+$PY - "$st/chain.db" <<'PYEOF' &
+import sqlite3, sys, time
+c = sqlite3.connect(sys.argv[1], isolation_level=None)
+c.execute("BEGIN EXCLUSIVE")
+time.sleep(8)
+c.execute("ROLLBACK")
+PYEOF
+lpid=$!
+sleep 7
+h1=$(sql "$st/chain.db" "SELECT max(height) FROM blocks")
+q=$(sql "$st/spool.db" "SELECT count(*) FROM reports WHERE state < 2")
+check "with the ledger locked no block is added and reports queue ($q queued)" \
+	"[[ \$h0 == \$h1 ]] && ((q > 0))" "$log"
+wait $lpid
+check "the failed submission is logged" "grep -q 'ledger submission failed' $log" "$log"
+sleep 3
+check "when the ledger is back the queue goes out" \
+	"grep -q 'ledger reachable again' $log && ((\$(sql $st/spool.db 'SELECT count(*) FROM reports WHERE state < 2') <= 4))" "$log"
+
+# ---- clean stop ----
+sleep 2
+k=$(now_ns)
+stop; rc=$?
+check "SIGTERM stops settled with status 0 after flushing" \
+	"((rc == 0)) && grep -q 'info: stopped: readings' $log" "$log"
+# reports of intervals closed at the stop go out at the next start
+start "$tmp/settled.flush.log"; logs+=("$tmp/settled.flush.log")
+echo "$k $(now_ns)" >>"$tmp/windows"
+sleep 2
+wait_committed "$(sql "$st/spool.db" "SELECT count(*) FROM reports")" 30
+stop
+
+# ---- the spool and the chain, checked independently ----
+TAP_N=$n "$PY" "$here/check_spool.py" "$st" "$tmp/windows" "${logs[@]}" 2>"$tmp/tapn"
+[[ $? == 0 ]] || failed=$((failed + 1))
+n=$(sed -n 's/^TAP_N=//p' "$tmp/tapn"); n=${n:-0}
+
+# ---- inclusion proofs ----
+pf=0
+for q in $(sql "$st/spool.db" "SELECT group_concat(b, ' ') FROM (SELECT m.bus_id || ':' || r.seq AS b
+	FROM readings r JOIN meters m ON m.id = r.meter JOIN reports p ON p.meter = r.meter
+	AND p.start = r.ival WHERE p.state = 2 ORDER BY random() LIMIT 5)"); do
+	"$SETTLED" -c "$tmp/settled.conf" prove "${q%:*}" "${q#*:}" >"$tmp/proof.json" 2>"$tmp/err" &&
+		"$PY" "$here/check_proof.py" "$tmp/proof.json" "$st/chain.db" >"$tmp/out" 2>&1 ||
+		{ pf=$((pf + 1)); cat "$tmp/err" "$tmp/out" | sed 's/^/# /'; }
+done
+check "settled prove: 5 random readings verify against the chain's report roots" "((pf == 0))"
+"$SETTLED" -c "$tmp/settled.conf" prove spi9.9 1 >/dev/null 2>"$tmp/err"; rc=$?
+check "settled prove of an unknown reading exits 3 and says why" \
+	"((rc == 3)) && grep -q 'no such reading' $tmp/err"
+"$PY" - "$tmp/proof.json" <<'PYEOF' >"$tmp/bad.json"
+import json, sys
+p = json.load(open(sys.argv[1]))
+r = bytearray.fromhex(p["record"]); r[100] ^= 1; p["record"] = r.hex()
+json.dump(p, sys.stdout)
+PYEOF
+check "a proof of an altered record does not verify" \
+	"! $PY $here/check_proof.py $tmp/bad.json $st/chain.db >/dev/null 2>&1"
+
+# ---- signing off the ingestion path: 300 ms per signature ----
+run_stats() {	# run_stats CONF LOG SECONDS: prints the stop line's fields
+	start "$2" "$1" || return 1
+	sleep "$3"
+	stop || return 1
+	sed -n 's/.*info: stopped: //p' "$2"
+}
+conf "$tmp/slow.conf" "sign_delay_ms = 300"
+fast=$(run_stats "$tmp/settled.conf" "$tmp/fast.log" 12)
+slow=$(run_stats "$tmp/slow.conf" "$tmp/slow.log" 12)
+echo "# sign_delay_ms=0:   $fast"
+echo "# sign_delay_ms=300: $slow"
+field() { sed -n "s/.*\b$1 \([0-9]*\).*/\1/p" <<<"$2"; }
+check "with 300 ms per signature no reading is lost (gaps 0, overflows 0)" \
+	"[[ -n \$slow ]] && (( \$(field gaps \"\$slow\") == 0 && \$(field overflows \"\$slow\") == 0 && \$(field signed \"\$slow\") > 0 ))" "$tmp/slow.log"
+bf=$(field max_backlog "$fast") bs=$(field max_backlog "$slow")
+echo "# ingestion backlog (bytes queued on the socket, largest): $bf without, $bs with 300 ms signing"
+check "with 300 ms per signature the socket backlog stays under a quarter of rcvbuf" \
+	"[[ -n \$bs ]] && ((bs < 8388608 / 4))"
+
+# ---- RSS after 100,000 readings ----
+"$M" set "$ade" period 1ms >/dev/null; "$M" set "$atm" period 1ms >/dev/null
+st=$tmp/state-rss
+conf "$tmp/rss.conf"
+sed -i 's/^log_level = debug/log_level = info/' "$tmp/rss.conf"
+start "$tmp/rss.log" "$tmp/rss.conf"
+for ((i = 0; i < 1800; i++)); do
+	r=$(sql "$st/spool.db" "SELECT count(*) FROM readings" 2>/dev/null || echo 0)
+	((r >= 100000)) && break
+	sleep 1
+done
+rss=$(awk '/VmRSS/ {print $2}' /proc/$spid/status)
+hwm=$(awk '/VmHWM/ {print $2}' /proc/$spid/status)
+echo "# RSS of settled after $r readings: $rss kB (peak $hwm kB)"
+stop
+echo "# $(sed -n 's/.*info: stopped: //p' "$tmp/rss.log")"
+check "settled stores 100,000 readings in under 64 MB of RSS" \
+	"((r >= 100000 && rss < 65536))" "$tmp/rss.log"
+
+echo "1..$n"
+((failed == 0))
