@@ -19,6 +19,7 @@ S=/sys/kernel/debug/meterlink_sim
 LOOPS=${1:-${SETTLED_KILL_LOOPS:-50}}
 PY=/usr/bin/python3
 tmp=$(mktemp -d)
+chmod 0711 "$tmp"	# nobody reaches the control socket in it
 st=$tmp/state
 spid='' tpid=''
 cleanup() {
@@ -91,6 +92,8 @@ interval = 1
 close_delay_ms = 700
 retention = 3600
 log_level = debug
+control_socket = $tmp/control.sock
+control_group = nogroup
 [key]
 tcti = swtpm:host=127.0.0.1,port=2321
 ${2:-}
@@ -141,6 +144,62 @@ check "the TPM key's public half is exported as PEM" \
 	"openssl pkey -pubin -in $st/gateway.pem -noout -text 2>/dev/null | grep -q 'NIST CURVE: P-256'"
 check "reports of 1 s intervals are signed and committed on the local chain" "wait_committed 4" "$log"
 
+# ---- the control socket ----
+C() { "$PY" "$here/ctl_client.py" "$tmp/control.sock" "$@" >"$tmp/out" 2>"$tmp/err"; rc=$?; }
+J() { "$PY" -c "import json,sys; r=[json.loads(l) for l in open('$tmp/out')]; sys.exit(0 if ($1) else 1)"; }
+C '{"cmd":"status"}'
+check "control: status counts stored readings and committed reports" \
+	"((rc == 0)) && J 'r[0][\"ok\"] and r[0][\"readings_stored\"] > 0 and r[0][\"reports\"][\"committed\"] > 0'"
+C '{"cmd":"meters"}'
+"$PY" - "$st/gateway.pem" "$tmp/out" "$bus" <<'PYEOF'
+import base64, hashlib, json, sys
+der = base64.b64decode("".join(l for l in open(sys.argv[1]) if not l.startswith("-----")))
+pub = der[-64:]
+got = {m["bus_id"]: m["meter"] for m in json.loads(open(sys.argv[2]).readline())["meters"]}
+for cs in (0, 1):
+    bus = f"spi{sys.argv[3]}.{cs}"
+    want = hashlib.blake2b(b"meterlink-meter-v1" + pub + bus.encode(), digest_size=32).hexdigest()
+    assert got.get(bus) == want, (bus, got, want)
+PYEOF
+check "control: meters lists both with ids derived from the gateway key and bus id" "(($? == 0))"
+C '{"cmd":"reports","after":0}'
+check "control: reports lists them with their state and height" \
+	"((rc == 0)) && J 'len(r[0][\"reports\"]) > 0 and r[0][\"reports\"][0][\"state\"] == \"committed\" and r[0][\"reports\"][0][\"height\"] > 0'"
+C --events 2 30
+check "control: a subscriber is told of newly committed reports" \
+	"((rc == 0)) && grep -c '\"event\":\"report\"' $tmp/out | grep -qx 2"
+C 'not json' '{"cmd":"frob"}' '{"nocmd":1}' '{"cmd":"reports","after":-1}' '{"cmd":"status"}'
+check "control: bad requests get an error each, and the connection stays usable" \
+	"((rc == 0)) && J 'not r[0][\"ok\"] and \"not a JSON object\" in r[0][\"error\"] and \"unknown command\" in r[1][\"error\"] and \"missing\" in r[2][\"error\"] and \"after\" in r[3][\"error\"] and r[4][\"ok\"]'"
+C "{\"cmd\":\"$(head -c 5000 /dev/zero | tr '\0' x)\"}"
+check "control: a line over 4095 bytes is refused and the connection closed" \
+	"((rc == 2)) && grep -q 'longer than 4095' $tmp/out"
+check "control: the socket is 0660, group nogroup" \
+	"[[ \$(stat -c '%a %G' $tmp/control.sock) == '660 nogroup' ]]"
+nobody() { setpriv --reuid=65534 --regid=65534 "$@"; }
+nobody --clear-groups "$PY" "$here/ctl_client.py" "$tmp/control.sock" '{"cmd":"status"}' >"$tmp/out" 2>"$tmp/err"; rc=$?
+check "control: a user outside the group cannot connect" "((rc == 2)) && grep -q 'Permission denied' $tmp/err"
+nobody --groups=65534 "$PY" "$here/ctl_client.py" "$tmp/control.sock" '{"cmd":"status"}' '{"cmd":"reload"}' >"$tmp/out" 2>"$tmp/err"; rc=$?
+check "control: a group member may query but not run the operator command reload (SO_PEERCRED)" \
+	"((rc == 0)) && J 'r[0][\"ok\"] and not r[1][\"ok\"] and \"operator\" in r[1][\"error\"]'"
+C '{"cmd":"reload"}'
+sleep 0.5
+check "control: root may reload" "((rc == 0)) && J 'r[0][\"ok\"]' && grep -q 'configuration reloaded' $log"
+kill -HUP "$spid"
+sleep 0.5
+check "SIGHUP reloads the configuration" "(( \$(grep -c 'configuration reloaded' $log) == 2 ))" "$log"
+sed 's/^close_delay_ms = 700/close_delay_ms = 800/; s/^interval = 1/interval = 2/' "$tmp/settled.conf" >"$tmp/reload.conf"
+cp "$tmp/settled.conf" "$tmp/settled.conf.orig"
+cp "$tmp/reload.conf" "$tmp/settled.conf"
+kill -HUP "$spid"; sleep 0.5
+check "a reload that changes interval keeps it and says a restart is needed" \
+	"grep -q 'need a restart (first: interval)' $log" "$log"
+echo "bogus line" >>"$tmp/settled.conf"
+kill -HUP "$spid"; sleep 0.5
+check "a reload of a bad file is refused and settled keeps running" \
+	"grep -q 'reload refused, configuration unchanged: .*settled.conf:[0-9]*: syntax error' $log && kill -0 $spid" "$log"
+cp "$tmp/settled.conf.orig" "$tmp/settled.conf"
+
 # ---- kill -9 at random moments while readings stream ----
 : >"$tmp/windows"
 lost_starts=0
@@ -172,6 +231,7 @@ lpid=$!
 sleep 7
 h1=$(sql "$st/chain.db" "SELECT max(height) FROM blocks")
 q=$(sql "$st/spool.db" "SELECT count(*) FROM reports WHERE state < 2")
+echo "# ledger locked: height $h0 -> $h1, $q reports queued"
 check "with the ledger locked no block is added and reports queue ($q queued)" \
 	"[[ \$h0 == \$h1 ]] && ((q > 0))" "$log"
 wait $lpid
@@ -241,7 +301,7 @@ check "with 300 ms per signature the socket backlog stays under a quarter of rcv
 	"[[ -n \$bs ]] && ((bs < 8388608 / 4))"
 
 # ---- RSS after 100,000 readings ----
-"$M" set "$ade" period 1ms >/dev/null; "$M" set "$atm" period 1ms >/dev/null
+"$M" set "$ade" period 2ms >/dev/null; "$M" set "$atm" period 2ms >/dev/null
 st=$tmp/state-rss
 conf "$tmp/rss.conf"
 sed -i 's/^log_level = debug/log_level = info/' "$tmp/rss.conf"

@@ -21,6 +21,7 @@
 #endif
 
 #include "chain.h"
+#include "ctl.h"
 #include "gwkey.h"
 #include "ingest.h"
 #include "log.h"
@@ -69,6 +70,8 @@ struct daemon {
 	struct gwkey *key;
 	struct chain *chain;
 	struct worker *worker;
+	struct ctl *ctl;
+	struct ctl_ctx cx;
 	struct ingest in;
 	int sigfd, timerfd;
 	int64_t last_prune;
@@ -122,15 +125,16 @@ static int housekeeping(struct daemon *d)
 
 static int loop(struct daemon *d)
 {
-	struct pollfd p[3] = {
+	struct pollfd p[3 + CTL_NFDS] = {
 		{ .fd = ingest_fd(&d->in), .events = POLLIN },
 		{ .fd = d->sigfd, .events = POLLIN },
 		{ .fd = d->timerfd, .events = POLLIN },
 	};
-	int ret;
+	int ret, nctl;
 
 	for (;;) {
-		if (poll(p, 3, -1) < 0) {
+		nctl = ctl_pollfds(d->ctl, p + 3);
+		if (poll(p, 3 + nctl, -1) < 0) {
 			if (errno == EINTR)
 				continue;
 			return -errno;
@@ -160,6 +164,12 @@ static int loop(struct daemon *d)
 			ret = housekeeping(d);
 			if (ret)
 				return ret;
+			ctl_events(d->ctl, &d->cx);
+		}
+		ctl_handle(d->ctl, p + 3, nctl, &d->cx);
+		if (d->cx.reload_requested) {
+			d->cx.reload_requested = 0;
+			reload(d);
 		}
 	}
 }
@@ -256,6 +266,13 @@ static int run(struct daemon *d)
 		log_err("signal and timer descriptors: %s", strerror(-ret));
 		goto out_worker;
 	}
+	ret = ctl_open(&d->cfg, &d->ctl);
+	if (ret) {
+		log_err("control socket %s: %s", d->cfg.control_socket, strerror(-ret));
+		goto out_worker;
+	}
+	d->cx = (struct ctl_ctx){ .cfg = &d->cfg, .sp = d->sp, .in = &d->in.st,
+				  .worker = d->worker, .state_dir = d->cfg.state_dir };
 	/* intervals that became due while settled was down */
 	ret = housekeeping(d);
 	if (ret)
@@ -270,6 +287,8 @@ static int run(struct daemon *d)
 	if (!ret)
 		ret = housekeeping(d);
 out_worker:
+	ctl_close(d->ctl);
+	d->ctl = NULL;
 	worker_stop(d->worker);
 	stats_line(d, "stopped");
 	d->worker = NULL;

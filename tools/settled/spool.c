@@ -352,12 +352,13 @@ static void load_report(sqlite3_stmt *st, struct spool_report *r)
 	if (sqlite3_column_bytes(st, 8) == 64)
 		memcpy(r->sig, sqlite3_column_blob(st, 8), 64);
 	r->state = sqlite3_column_int(st, 9);
+	r->height = (uint64_t)sqlite3_column_int64(st, 10);
 }
 
 int spool_reports(struct spool *s, int state, struct spool_report *r, size_t max, size_t *n)
 {
 	sqlite3_stmt *st = prep(s, "SELECT p.id, p.meter, m.key, p.start, i.len, i.import_wh,"
-				" i.export_wh, i.root, p.sig, p.state FROM reports p"
+				" i.export_wh, i.root, p.sig, p.state, p.height FROM reports p"
 				" JOIN meters m ON m.id = p.meter JOIN intervals i"
 				" ON i.meter = p.meter AND i.start = p.start"
 				" WHERE p.state = ? ORDER BY p.id LIMIT ?");
@@ -370,6 +371,72 @@ int spool_reports(struct spool *s, int state, struct spool_report *r, size_t max
 	sqlite3_bind_int64(st, 2, (int64_t)max);
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW)
 		load_report(st, &r[(*n)++]);
+	sqlite3_finalize(st);
+	return rc == SQLITE_DONE ? 0 : err(rc);
+}
+
+int spool_reports_after(struct spool *s, int64_t after, struct spool_report *r, size_t max,
+			size_t *n)
+{
+	sqlite3_stmt *st = prep(s, "SELECT p.id, p.meter, m.key, p.start, i.len, i.import_wh,"
+				" i.export_wh, i.root, p.sig, p.state, p.height FROM reports p"
+				" JOIN meters m ON m.id = p.meter JOIN intervals i"
+				" ON i.meter = p.meter AND i.start = p.start"
+				" WHERE p.id > ? ORDER BY p.id LIMIT ?");
+	int rc;
+
+	*n = 0;
+	if (!st)
+		return -EIO;
+	sqlite3_bind_int64(st, 1, after);
+	sqlite3_bind_int64(st, 2, (int64_t)max);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW)
+		load_report(st, &r[(*n)++]);
+	sqlite3_finalize(st);
+	return rc == SQLITE_DONE ? 0 : err(rc);
+}
+
+int spool_meter_list(struct spool *s, struct spool_meter *m, size_t max, size_t *n)
+{
+	sqlite3_stmt *st = prep(s, "SELECT id, bus_id, key, closed_until, registered FROM meters"
+				" ORDER BY id LIMIT ?");
+	int rc;
+
+	*n = 0;
+	if (!st)
+		return -EIO;
+	sqlite3_bind_int64(st, 1, (int64_t)max);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		struct spool_meter *x = &m[(*n)++];
+
+		x->id = sqlite3_column_int64(st, 0);
+		snprintf(x->bus_id, sizeof(x->bus_id), "%s", (const char *)sqlite3_column_text(st, 1));
+		memcpy(x->key, sqlite3_column_blob(st, 2), 32);
+		x->closed_until = (uint64_t)sqlite3_column_int64(st, 3);
+		x->registered = sqlite3_column_int64(st, 4);
+	}
+	sqlite3_finalize(st);
+	return rc == SQLITE_DONE ? 0 : err(rc);
+}
+
+int spool_counts(struct spool *s, int64_t states[4], int64_t *readings)
+{
+	sqlite3_stmt *st = prep(s, "SELECT -1, count(*) FROM readings UNION ALL"
+				" SELECT state, count(*) FROM reports GROUP BY state");
+	int rc;
+
+	memset(states, 0, 4 * sizeof(*states));
+	*readings = 0;
+	if (!st)
+		return -EIO;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		int k = sqlite3_column_int(st, 0);
+
+		if (k == -1)
+			*readings = sqlite3_column_int64(st, 1);
+		else if (k >= 0 && k < 4)
+			states[k] = sqlite3_column_int64(st, 1);
+	}
 	sqlite3_finalize(st);
 	return rc == SQLITE_DONE ? 0 : err(rc);
 }

@@ -28,6 +28,15 @@ struct spool_report {
 	uint8_t root[32];
 	uint8_t sig[64];
 	int state;
+	uint64_t height;
+};
+
+struct spool_meter {
+	int64_t id;
+	char bus_id[64];
+	uint8_t key[32];
+	uint64_t closed_until;
+	int64_t registered;	/* height, -1: not yet */
 };
 
 int spool_open(const char *path, struct spool **out);
@@ -55,6 +64,12 @@ int spool_prune(struct spool *s, int64_t before);
 /* oldest report in @state; -ENOENT when none */
 int spool_next_report(struct spool *s, int state, struct spool_report *r);
 int spool_reports(struct spool *s, int state, struct spool_report *r, size_t max, size_t *n);
+/* reports with id > @after, any state, by id */
+int spool_reports_after(struct spool *s, int64_t after, struct spool_report *r, size_t max,
+			size_t *n);
+int spool_meter_list(struct spool *s, struct spool_meter *m, size_t max, size_t *n);
+/* reports per state (4) and stored readings */
+int spool_counts(struct spool *s, int64_t states[4], int64_t *readings);
 int spool_report_signed(struct spool *s, int64_t id, const uint8_t sig[64]);
 int spool_report_done(struct spool *s, int64_t id, int state, uint64_t height, int err);
 
