@@ -41,6 +41,7 @@ KERNEL_SRCS := $(filter-out %.mod.c,$(wildcard kernel/*.c kernel/*.h kernel/sim/
 TOOLS := $(BUILD)/tools/meterdump $(BUILD)/tools/meterbench
 
 include lib/ledger/ledger.mk
+include lib/mltpm/mltpm.mk
 include tools/meterctl/meterctl.mk
 include tools/settled/settled.mk
 include dts-overlays/dtbs.mk
@@ -49,7 +50,7 @@ include udev/udev.mk
 .PHONY: all modules tools selftests check check-deps check-build style bench \
 	install modules_install clean demo
 
-all: modules tools ledger libmeterlink meterctl
+all: modules tools ledger mltpm libmeterlink meterctl
 
 check-kdir:
 	@test -n "$(KDIR)" -a -d "$(KDIR)" || { echo "error: no kernel build tree (KDIR); run scripts/install-deps.sh or set KDIR=" >&2; exit 1; }
@@ -89,7 +90,8 @@ check-deps:
 # everything, in the order a failure is cheapest to find
 check: check-deps
 	$(Q)$(MAKE) --no-print-directory modules tools selftests style
-	$(Q)$(MAKE) --no-print-directory check-ledger check-meterctl-host check-settled-host \
+	$(Q)$(MAKE) --no-print-directory check-ledger check-tpm check-meterctl-host \
+		check-settled-host \
 		check-dtbs check-dt-bindings
 	$(Q)tests/qemu/selftest.sh
 	$(Q)tests/run-kselftests.sh
@@ -100,6 +102,7 @@ bench: check-deps
 	$(Q)$(MAKE) --no-print-directory modules tools
 	$(Q)tests/run-bench.sh
 	$(Q)$(MAKE) --no-print-directory bench-ledger
+	$(Q)$(MAKE) --no-print-directory bench-tpm
 
 demo: check-deps
 	$(Q)$(MAKE) --no-print-directory modules tools

@@ -21,6 +21,8 @@ pkgs=(
 	device-tree-compiler cpp dt-schema
 	# the udev rules' guest test (udev/udev.mk)
 	udev
+	# the TPM layer (lib/mltpm/mltpm.mk: MLTPM_DEB_PACKAGES)
+	libtss2-dev swtpm tpm2-tools openssl
 )
 
 # One dpkg-query for all packages; unknown packages print nothing and count as missing.
