@@ -1,7 +1,7 @@
 # SPDX-License-Identifier: GPL-2.0
 #
 # settled, the settlement engine daemon: included from the top-level
-# Makefile (after ledger.mk, meterctl.mk and mltpm.mk), paths relative to
+# Makefile (with ledger.mk, meterctl.mk and mltpm.mk), paths relative to
 # the repository root, everything built under $(BUILD)/settled/.
 #
 #   make settled               the daemon
@@ -15,8 +15,7 @@
 # SETTLED_KILL_LOOPS sets the kill -9 iterations of the guest test (50);
 # make check-settled-long runs 500.
 
-SETTLED_DEB_PACKAGES := libinih-dev libsystemd-dev libjansson-dev libsqlite3-dev \
-	libsodium-dev libcmocka-dev sqlite3 swtpm swtpm-tools openssl
+SETTLED_DEB_PACKAGES := libinih-dev libsystemd-dev man-db systemd
 
 SETTLED_DIR := tools/settled
 SETTLED_TDIR := tests/settled
@@ -39,7 +38,7 @@ SETTLED_OBJS := $(patsubst $(SETTLED_DIR)/%.c,$(SETTLED_OUT)/obj/%.o,$(SETTLED_S
 SETTLED_PURE := $(addprefix $(SETTLED_DIR)/,config.c interval.c merkle.c spool.c log.c)
 SETTLED_UNITS := test_config test_merkle test_interval test_spool
 SETTLED_UNIT_BINS := $(addprefix $(SETTLED_OUT)/,$(SETTLED_UNITS))
-SETTLED_MLTPM_A ?= $(BUILD)/mltpm/libmltpm.a
+SETTLED_MLTPM_A := $(MLTPM_OUT)/libmltpm.a
 
 ifeq ($(V),1)
 SETTLED_Q :=
@@ -65,7 +64,7 @@ $(SETTLED_OUT)/settled: $(SETTLED_OBJS) $(BUILD)/libmeterlink/libmeterlink.a \
 		$(LEDGER_OUT)/libmlledger.a $(SETTLED_MLTPM_A)
 	$(SETTLED_Q)$(CC) -o $@ $(SETTLED_OBJS) $(BUILD)/libmeterlink/libmeterlink.a \
 		$(SETTLED_MLTPM_A) $(LEDGER_OUT)/libmlledger.a $(SETTLED_PKG_LIBS) \
-		$(shell pkg-config --libs tss2-esys tss2-tctildr tss2-mu tss2-rc) -lpthread
+		$(MLTPM_LIBS) -lpthread
 
 install-settled: $(SETTLED_OUT)/settled
 	install -d $(DESTDIR)$(PREFIX)/sbin $(DESTDIR)$(MANDIR)/man5 \
