@@ -31,8 +31,11 @@ if sys.argv[2] == "--events":
         print(line.decode().strip()); got += 1
     sys.exit(0 if got >= want else 1)
 for line in sys.argv[2:]:
-    f.write(line.encode() + b"\n"); f.flush()
-    r = f.readline()
+    try:
+        f.write(line.encode() + b"\n"); f.flush()
+        r = f.readline()
+    except OSError:
+        sys.exit(2)
     if not r:
         sys.exit(2)
     print(r.decode().strip())

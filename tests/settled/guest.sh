@@ -14,6 +14,7 @@ here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 root=$(cd "$here/../.." && pwd)
 BUILD=${METERLINK_BUILD:-$root/build}
 SETTLED=$BUILD/settled/settled
+MKTX=$BUILD/settled/mktx
 M=$BUILD/tools/meterctl/meterctl
 S=/sys/kernel/debug/meterlink_sim
 LOOPS=${1:-${SETTLED_KILL_LOOPS:-50}}
@@ -46,8 +47,8 @@ print(sqlite3.connect(f"file:{db}?mode=ro", uri=True, timeout=10).execute(q).fet
 PYEOF
 }
 
-for f in "$SETTLED" "$M"; do
-	[[ -x $f ]] || { echo "Bail out! $f missing (make settled meterctl)"; exit 1; }
+for f in "$SETTLED" "$M" "$MKTX"; do
+	[[ -x $f ]] || { echo "Bail out! $f missing (make settled-guest-tests)"; exit 1; }
 done
 [[ -d $S ]] || { echo "Bail out! $S missing: load meterlink_sim.ko"; exit 1; }
 bus=$(cat "$S/bus_num")
@@ -171,17 +172,40 @@ check "control: a subscriber is told of newly committed reports" \
 C 'not json' '{"cmd":"frob"}' '{"nocmd":1}' '{"cmd":"reports","after":-1}' '{"cmd":"status"}'
 check "control: bad requests get an error each, and the connection stays usable" \
 	"((rc == 0)) && J 'not r[0][\"ok\"] and \"not a JSON object\" in r[0][\"error\"] and \"unknown command\" in r[1][\"error\"] and \"missing\" in r[2][\"error\"] and \"after\" in r[3][\"error\"] and r[4][\"ok\"]'"
-C "{\"cmd\":\"$(head -c 5000 /dev/zero | tr '\0' x)\"}"
+C "{\"cmd\":\"$(head -c 5000 /dev/zero | tr '\0' x)\"}" '{"cmd":"status"}'
 check "control: a line over 4095 bytes is refused and the connection closed" \
 	"((rc == 2)) && grep -q 'longer than 4095' $tmp/out"
 check "control: the socket is 0660, group nogroup" \
 	"[[ \$(stat -c '%a %G' $tmp/control.sock) == '660 nogroup' ]]"
-nobody() { setpriv --reuid=65534 --regid=65534 "$@"; }
+nobody() { setpriv --reuid=65534 --regid=65533 "$@"; }	# nogroup is 65534
 nobody --clear-groups "$PY" "$here/ctl_client.py" "$tmp/control.sock" '{"cmd":"status"}' >"$tmp/out" 2>"$tmp/err"; rc=$?
 check "control: a user outside the group cannot connect" "((rc == 2)) && grep -q 'Permission denied' $tmp/err"
 nobody --groups=65534 "$PY" "$here/ctl_client.py" "$tmp/control.sock" '{"cmd":"status"}' '{"cmd":"reload"}' >"$tmp/out" 2>"$tmp/err"; rc=$?
 check "control: a group member may query but not run the operator command reload (SO_PEERCRED)" \
 	"((rc == 0)) && J 'r[0][\"ok\"] and not r[1][\"ok\"] and \"operator\" in r[1][\"error\"]'"
+C '{"cmd":"status"}'
+acct=$("$PY" -c "import json; print(json.load(open('$tmp/out'))['account'])")
+C "{\"cmd\":\"balance\",\"account\":\"$acct\"}" '{"cmd":"balance","account":"00"}' \
+	"{\"cmd\":\"balance\",\"account\":\"$(printf '%064d' 0)\"}"
+check "control: balance of the gateway account (its nonce counts its transactions), bad and unknown keys refused" \
+	"((rc == 0)) && J 'r[0][\"ok\"] and r[0][\"nonce\"] > 0 and \"32-byte\" in r[1][\"error\"] and \"no such account\" in r[2][\"error\"]'"
+tx=$("$MKTX" transfer 1 3) badtx=$("$MKTX" transfer 1 3 bad) othertx=$("$MKTX" transfer 2 3)
+C "{\"cmd\":\"submit\",\"tx\":\"$tx\"}" "{\"cmd\":\"submit\",\"tx\":\"$tx\"}" \
+	"{\"cmd\":\"submit\",\"tx\":\"$badtx\"}" "{\"cmd\":\"submit\",\"tx\":\"$othertx\"}" \
+	'{"cmd":"submit","tx":"0102zz"}' '{"cmd":"submit","tx":"0101"}'
+check "control: submit queues a signed transfer once; bad signature, other chain and bad encodings are refused" \
+	"((rc == 0)) && J 'r[0][\"ok\"] and \"submitted already\" in r[1][\"error\"] and \"signature\" in r[2][\"error\"] and \"another chain\" in r[3][\"error\"] and \"hex\" in r[4][\"error\"] and \"not a valid\" in r[5][\"error\"]'"
+txid=$("$PY" -c "import json; print(json.loads(open('$tmp/out').readline())['id'])")
+sleep 3
+C "{\"cmd\":\"tx\",\"id\":\"$txid\"}"
+check "control: the chain refuses a transfer from an account it does not know, and tx says so" \
+	"((rc == 0)) && J 'r[0][\"state\"] == \"refused\" and r[0][\"error\"]'"
+dtx=$("$MKTX" dispatch 1 4)
+nobody --groups=65534 "$PY" "$here/ctl_client.py" "$tmp/control.sock" "{\"cmd\":\"submit\",\"tx\":\"$dtx\"}" >"$tmp/out" 2>"$tmp/err"; rc=$?
+check "control: dispatch from a non-operator peer is refused (SO_PEERCRED)" \
+	"((rc == 0)) && J '\"operator\" in r[0][\"error\"]'"
+C "{\"cmd\":\"submit\",\"tx\":\"$dtx\"}"
+check "control: dispatch from root is accepted for submission" "((rc == 0)) && J 'r[0][\"ok\"]'"
 C '{"cmd":"reload"}'
 sleep 0.5
 check "control: root may reload" "((rc == 0)) && J 'r[0][\"ok\"]' && grep -q 'configuration reloaded' $log"
@@ -219,16 +243,18 @@ done
 check "settled restarted after each of $LOOPS kill -9" "((i > LOOPS && lost_starts == 0))"
 
 # ---- the ledger unreachable: reports queue, then go out in order ----
-h0=$(sql "$st/chain.db" "SELECT max(height) FROM blocks")
-$PY - "$st/chain.db" <<'PYEOF' &
+"$PY" - "$st/chain.db" "$tmp/locked" <<'PYEOF' &
 import sqlite3, sys, time
-c = sqlite3.connect(sys.argv[1], isolation_level=None)
+c = sqlite3.connect(sys.argv[1], isolation_level=None, timeout=30)
 c.execute("BEGIN EXCLUSIVE")
+open(sys.argv[2], "w").close()
 time.sleep(8)
 c.execute("ROLLBACK")
 PYEOF
 lpid=$!
-sleep 7
+for ((i = 0; i < 300; i++)); do [[ -e $tmp/locked ]] && break; sleep 0.1; done
+h0=$(sql "$st/chain.db" "SELECT max(height) FROM blocks")
+sleep 6
 h1=$(sql "$st/chain.db" "SELECT max(height) FROM blocks")
 q=$(sql "$st/spool.db" "SELECT count(*) FROM reports WHERE state < 2")
 echo "# ledger locked: height $h0 -> $h1, $q reports queued"

@@ -19,6 +19,7 @@
 
 #include "ctl.h"
 #include "ingest.h"
+#include "ledger.h"
 #include "log.h"
 #include "settled.h"
 #include "spool.h"
@@ -175,7 +176,7 @@ static void cmd_status(struct client *c, struct ctl_ctx *cx)
 	if (spool_counts(cx->sp, states, &readings))
 		return reply_err(c, "spool: %s", spool_errmsg(cx->sp));
 	send_json(c, json_pack("{s:b, s:s, s:i, s:I, s:I, s:I, s:I, s:I, s:I, s:I,"
-			       " s:{s:I, s:I, s:I, s:I}, s:I}",
+			       " s:{s:I, s:I, s:I, s:I}, s:I, s:o}",
 			       "ok", 1, "version", SETTLED_VERSION, "interval", (int)cx->cfg->interval,
 			       "readings_received", (json_int_t)cx->in->readings,
 			       "readings_stored", (json_int_t)readings,
@@ -187,7 +188,8 @@ static void cmd_status(struct client *c, struct ctl_ctx *cx)
 			       "reports", "unsigned", (json_int_t)states[0],
 			       "signed", (json_int_t)states[1], "committed", (json_int_t)states[2],
 			       "rejected", (json_int_t)states[3],
-			       "submit_failures", (json_int_t)ws.failures));
+			       "submit_failures", (json_int_t)ws.failures,
+			       "account", hex(cx->account, 32)));
 }
 
 static void cmd_meters(struct client *c, struct ctl_ctx *cx)
@@ -224,6 +226,80 @@ static void cmd_reports(struct client *c, json_t *req, struct ctl_ctx *cx)
 	send_json(c, json_pack("{s:b, s:o}", "ok", 1, "reports", a));
 }
 
+static int unhex(json_t *v, uint8_t *out, size_t max, size_t *len)
+{
+	const char *s = json_string_value(v);
+
+	return !s || sodium_hex2bin(out, max, s, strlen(s), NULL, len, NULL) || !*len;
+}
+
+static void cmd_balance(struct client *c, json_t *req, struct ctl_ctx *cx)
+{
+	uint8_t key[ML_KEY_LEN];
+	int64_t bal, locked;
+	uint64_t nonce;
+	size_t len;
+	int ret;
+
+	if (unhex(json_object_get(req, "account"), key, sizeof(key), &len) || len != ML_KEY_LEN)
+		return reply_err(c, "'account' must be a 32-byte key in hex%s", "");
+	ret = cx->ledger ? ml_ledger_balance(cx->ledger, key, &bal, &locked, &nonce) : -EIO;
+	if (ret)
+		return reply_err(c, "%s", ret == -ENOENT ? "no such account on the chain" :
+				 strerror(-ret));
+	send_json(c, json_pack("{s:b, s:I, s:I, s:I}", "ok", 1, "balance", (json_int_t)bal,
+			       "locked", (json_int_t)locked, "nonce", (json_int_t)nonce));
+}
+
+/* users' own transactions, signed with their keys; dispatch only from an operator */
+static void cmd_submit(struct client *c, json_t *req, struct ctl_ctx *cx)
+{
+	uint8_t buf[ML_TX_MAX_LEN], id[ML_HASH_LEN];
+	struct ml_tx tx;
+	size_t len;
+	int ret;
+
+	if (unhex(json_object_get(req, "tx"), buf, sizeof(buf), &len))
+		return reply_err(c, "'tx' must be an encoded transaction in hex (at most %s bytes)",
+				 "320");
+	if (ml_tx_decode(buf, len, &tx))
+		return reply_err(c, "'tx' is not a valid transaction encoding%s", "");
+	if (tx.chain_id != cx->cfg->chain_id)
+		return reply_err(c, "the transaction is for another chain%s", "");
+	if (ml_tx_verify(&tx))
+		return reply_err(c, "the transaction's signature does not verify%s", "");
+	if (tx.kind == ML_TX_DISPATCH && c->uid != 0 && c->uid != geteuid())
+		return reply_err(c, "dispatch is an operator command: submit it as root%s", "");
+	if (tx.kind != ML_TX_TRANSFER && tx.kind != ML_TX_ORDER && tx.kind != ML_TX_CANCEL &&
+	    tx.kind != ML_TX_DISPATCH)
+		return reply_err(c, "settled submits this kind of transaction itself%s", "");
+	ml_tx_id(&tx, id);
+	ret = spool_user_tx_add(cx->sp, id, buf, len);
+	if (ret)
+		return reply_err(c, "%s", ret == -EEXIST ? "this transaction was submitted already" :
+				 strerror(-ret));
+	worker_kick(cx->worker);
+	send_json(c, json_pack("{s:b, s:o}", "ok", 1, "id", hex(id, sizeof(id))));
+}
+
+static void cmd_tx(struct client *c, json_t *req, struct ctl_ctx *cx)
+{
+	static const char *const states[] = { "queued", "queued", "committed", "refused" };
+	uint8_t id[ML_HASH_LEN];
+	uint64_t height;
+	size_t len;
+	int state, e, ret;
+
+	if (unhex(json_object_get(req, "id"), id, sizeof(id), &len) || len != sizeof(id))
+		return reply_err(c, "'id' must be a transaction id (32 bytes in hex)%s", "");
+	ret = spool_user_tx_state(cx->sp, id, &state, &height, &e);
+	if (ret)
+		return reply_err(c, "%s", ret == -ENOENT ? "no such transaction was submitted here" :
+				 strerror(-ret));
+	send_json(c, json_pack("{s:b, s:s, s:I, s:s}", "ok", 1, "state", states[state & 3],
+			       "height", (json_int_t)height, "error", e ? strerror(-e) : ""));
+}
+
 static void request(struct client *c, const char *line, struct ctl_ctx *cx)
 {
 	json_error_t e;
@@ -236,13 +312,19 @@ static void request(struct client *c, const char *line, struct ctl_ctx *cx)
 	}
 	cmd = json_string_value(json_object_get(req, "cmd"));
 	if (!cmd)
-		reply_err(c, "missing \"cmd\" (status, meters, reports, subscribe, reload)%s", "");
+		reply_err(c, "missing \"cmd\" (status, meters, reports, balance, submit, tx, subscribe, reload)%s", "");
 	else if (!strcmp(cmd, "status"))
 		cmd_status(c, cx);
 	else if (!strcmp(cmd, "meters"))
 		cmd_meters(c, cx);
 	else if (!strcmp(cmd, "reports"))
 		cmd_reports(c, req, cx);
+	else if (!strcmp(cmd, "balance"))
+		cmd_balance(c, req, cx);
+	else if (!strcmp(cmd, "submit"))
+		cmd_submit(c, req, cx);
+	else if (!strcmp(cmd, "tx"))
+		cmd_tx(c, req, cx);
 	else if (!strcmp(cmd, "subscribe")) {
 		c->subscribed = 1;
 		send_json(c, json_pack("{s:b}", "ok", 1));

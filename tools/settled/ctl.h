@@ -16,6 +16,7 @@ struct ctl;
 struct spool;
 struct ingest_stats;
 struct worker;
+struct ml_ledger;
 
 #define CTL_MAX_CLIENTS	16
 #define CTL_NFDS	(1 + CTL_MAX_CLIENTS)
@@ -26,6 +27,8 @@ struct ctl_ctx {
 	struct spool *sp;
 	const struct ingest_stats *in;
 	struct worker *worker;
+	struct ml_ledger *ledger;	/* the main thread's own read handle */
+	const uint8_t *account;		/* this gateway's account key */
 	const char *state_dir;
 	int reload_requested;	/* set by the operator command "reload" */
 };

@@ -72,6 +72,8 @@ struct daemon {
 	struct worker *worker;
 	struct ctl *ctl;
 	struct ctl_ctx cx;
+	struct ml_ledger *ledger;	/* read handle for queries */
+	uint8_t account[32];
 	struct ingest in;
 	int sigfd, timerfd;
 	int64_t last_prune;
@@ -271,8 +273,13 @@ static int run(struct daemon *d)
 		log_err("control socket %s: %s", d->cfg.control_socket, strerror(-ret));
 		goto out_worker;
 	}
+	snprintf(path, sizeof(path), "%s/chain.db", d->cfg.state_dir);
+	if (ml_ledger_open(path, &d->ledger))
+		log_warn("cannot open %s for queries; balance will fail", path);
+	chain_account(d->chain, d->account);
 	d->cx = (struct ctl_ctx){ .cfg = &d->cfg, .sp = d->sp, .in = &d->in.st,
-				  .worker = d->worker, .state_dir = d->cfg.state_dir };
+				  .worker = d->worker, .ledger = d->ledger,
+				  .account = d->account, .state_dir = d->cfg.state_dir };
 	/* intervals that became due while settled was down */
 	ret = housekeeping(d);
 	if (ret)
@@ -295,6 +302,7 @@ out_worker:
 out_ingest:
 	ingest_close(&d->in);
 out:
+	ml_ledger_close(d->ledger);
 	chain_close(d->chain);
 	gwkey_close(d->key);
 	spool_close(d->sp);

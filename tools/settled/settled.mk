@@ -95,7 +95,11 @@ check-settled-host: $(SETTLED_OUT)/settled $(SETTLED_UNIT_BINS)
 	$(SETTLED_Q)SETTLED=$(SETTLED_OUT)/settled $(SETTLED_TDIR)/host.sh
 	@echo "check-settled-host: all passed"
 
-settled-guest-tests: $(SETTLED_OUT)/settled meterctl
+$(SETTLED_OUT)/mktx: $(SETTLED_TDIR)/mktx.c $(LEDGER_OUT)/libmlledger.a
+	$(SETTLED_Q)$(CC) $(SETTLED_WARN) -O1 -g -Ilib/ledger -o $@ $< \
+		$(LEDGER_OUT)/libmlledger.a $(LEDGER_PKG_LIBS)
+
+settled-guest-tests: $(SETTLED_OUT)/settled $(SETTLED_OUT)/mktx meterctl
 
 check-settled-guest: settled-guest-tests
 	$(SETTLED_Q)METERLINK_BUILD=$(BUILD) tests/qemu/run-guest --timeout $${SETTLED_TEST_TIMEOUT:-1500} \

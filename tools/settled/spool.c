@@ -39,6 +39,8 @@ static const char schema[] =
 	"CREATE TABLE IF NOT EXISTS reports(id INTEGER PRIMARY KEY, meter INTEGER,"
 	" start INTEGER, state INTEGER NOT NULL DEFAULT 0, sig BLOB, height INTEGER,"
 	" err INTEGER, UNIQUE(meter, start));"
+	"CREATE TABLE IF NOT EXISTS user_txs(id INTEGER PRIMARY KEY, txid BLOB UNIQUE NOT NULL,"
+	" tx BLOB NOT NULL, state INTEGER NOT NULL DEFAULT 0, height INTEGER, err INTEGER);"
 	"CREATE TABLE IF NOT EXISTS kv(k TEXT PRIMARY KEY, v TEXT) WITHOUT ROWID;";
 
 static int err(int rc)
@@ -597,4 +599,70 @@ int spool_proof(struct spool *s, const char *bus_id, uint64_t seq, struct spool_
 		p->leaves = NULL;
 	}
 	return ret;
+}
+
+int spool_user_tx_add(struct spool *s, const uint8_t txid[32], const uint8_t *tx, size_t len)
+{
+	sqlite3_stmt *st = prep(s, "INSERT INTO user_txs(txid, tx) VALUES(?, ?)");
+
+	if (!st)
+		return -EIO;
+	sqlite3_bind_blob(st, 1, txid, 32, SQLITE_STATIC);
+	sqlite3_bind_blob(st, 2, tx, (int)len, SQLITE_STATIC);
+	return done(st);
+}
+
+int spool_user_txs(struct spool *s, struct spool_user_tx *t, size_t max, size_t *n)
+{
+	sqlite3_stmt *st = prep(s, "SELECT id, tx FROM user_txs WHERE state = 0 ORDER BY id LIMIT ?");
+	int rc;
+
+	*n = 0;
+	if (!st)
+		return -EIO;
+	sqlite3_bind_int64(st, 1, (int64_t)max);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		int len = sqlite3_column_bytes(st, 1);
+
+		if (len <= 0 || len > (int)sizeof(t->enc))
+			continue;	/* never stored: add checked it */
+		t[*n].id = sqlite3_column_int64(st, 0);
+		t[*n].len = (size_t)len;
+		memcpy(t[*n].enc, sqlite3_column_blob(st, 1), (size_t)len);
+		(*n)++;
+	}
+	sqlite3_finalize(st);
+	return rc == SQLITE_DONE ? 0 : err(rc);
+}
+
+int spool_user_tx_done(struct spool *s, int64_t id, int state, uint64_t height, int e)
+{
+	sqlite3_stmt *st = prep(s, "UPDATE user_txs SET state = ?, height = ?, err = ? WHERE id = ?");
+
+	if (!st)
+		return -EIO;
+	sqlite3_bind_int(st, 1, state);
+	sqlite3_bind_int64(st, 2, (int64_t)height);
+	sqlite3_bind_int(st, 3, e);
+	sqlite3_bind_int64(st, 4, id);
+	return done(st);
+}
+
+int spool_user_tx_state(struct spool *s, const uint8_t txid[32], int *state, uint64_t *height,
+			int *e)
+{
+	sqlite3_stmt *st = prep(s, "SELECT state, height, err FROM user_txs WHERE txid = ?");
+	int rc;
+
+	if (!st)
+		return -EIO;
+	sqlite3_bind_blob(st, 1, txid, 32, SQLITE_STATIC);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		*state = sqlite3_column_int(st, 0);
+		*height = (uint64_t)sqlite3_column_int64(st, 1);
+		*e = sqlite3_column_int(st, 2);
+	}
+	sqlite3_finalize(st);
+	return rc == SQLITE_ROW ? 0 : rc == SQLITE_DONE ? -ENOENT : err(rc);
 }

@@ -99,4 +99,20 @@ struct spool_proof {
 };
 int spool_proof(struct spool *s, const char *bus_id, uint64_t seq, struct spool_proof *p);
 
+/*
+ * Transactions signed by users and submitted on the control socket, kept
+ * until the chain took or refused them (states as reports: 0 queued,
+ * 2 committed, 3 refused).
+ */
+struct spool_user_tx {
+	int64_t id;
+	size_t len;
+	uint8_t enc[320];	/* ML_TX_MAX_LEN */
+};
+int spool_user_tx_add(struct spool *s, const uint8_t txid[32], const uint8_t *tx, size_t len);
+int spool_user_txs(struct spool *s, struct spool_user_tx *t, size_t max, size_t *n);
+int spool_user_tx_done(struct spool *s, int64_t id, int state, uint64_t height, int err);
+int spool_user_tx_state(struct spool *s, const uint8_t txid[32], int *state, uint64_t *height,
+			int *err);
+
 #endif

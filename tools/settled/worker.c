@@ -100,18 +100,25 @@ static void note_failure(struct worker *w, int ret)
 	w->failing = 1;
 }
 
-/* registrations first, then signed reports, in spool order */
-static uint32_t gather(struct worker *w, struct ml_tx *txs, int64_t *mids,
-		       struct spool_report *reps, size_t *nmeters, size_t *nreps)
+/* entries of one round: registrations, reports, then users' transactions */
+struct round {
+	struct ml_tx txs[BATCH];
+	int64_t mids[BATCH];
+	struct spool_report reps[BATCH];
+	struct spool_user_tx user[BATCH];
+	size_t nm, nr, nu;
+};
+
+static uint32_t gather(struct worker *w, struct round *rd)
 {
 	uint8_t keys[BATCH][32];
 	uint32_t n = 0;
 	size_t i;
 
-	if (spool_unregistered(w->sp, mids, keys, BATCH, nmeters))
-		*nmeters = 0;
-	for (i = 0; i < *nmeters; i++) {
-		struct ml_tx *t = &txs[n++];
+	if (spool_unregistered(w->sp, rd->mids, keys, BATCH, &rd->nm))
+		rd->nm = 0;
+	for (i = 0; i < rd->nm; i++) {
+		struct ml_tx *t = &rd->txs[n++];
 
 		memset(t, 0, sizeof(*t));
 		t->kind = ML_TX_REGISTER_METER;
@@ -120,88 +127,102 @@ static uint32_t gather(struct worker *w, struct ml_tx *txs, int64_t *mids,
 		t->u.reg.feeder = 1;
 		memcpy(t->u.reg.gw_key, w->pub, 64);
 	}
-	if (spool_reports(w->sp, REP_SIGNED, reps, BATCH - n, nreps))
-		*nreps = 0;
-	for (i = 0; i < *nreps; i++) {
-		struct ml_tx *t = &txs[n++];
+	if (spool_reports(w->sp, REP_SIGNED, rd->reps, BATCH - n, &rd->nr))
+		rd->nr = 0;
+	for (i = 0; i < rd->nr; i++) {
+		struct ml_tx *t = &rd->txs[n++];
 
 		memset(t, 0, sizeof(*t));
 		t->kind = ML_TX_METER_REPORT;
-		report_of(w, &reps[i], &t->u.report);
+		report_of(w, &rd->reps[i], &t->u.report);
 	}
+	if (spool_user_txs(w->sp, rd->user, BATCH - n, &rd->nu))
+		rd->nu = 0;
+	for (i = 0; i < rd->nu; i++)
+		if (ml_tx_decode(rd->user[i].enc, rd->user[i].len, &rd->txs[n++]))
+			n--;	/* checked when queued; cannot happen */
 	return n;
 }
 
-/* records the outcome of tx @i of a gather() */
-static void mark(struct worker *w, size_t i, size_t nm, const int64_t *mids,
-		 const struct spool_report *reps, int err, uint64_t height)
+/* records the outcome of entry @i of a round */
+static void mark(struct worker *w, struct round *rd, size_t i, int err, uint64_t height)
 {
+	const struct spool_report *rep;
+
 	/*
 	 * Already on the chain: settled was stopped after the block was
 	 * applied and before the spool recorded it. The ledger keeps one
 	 * report per meter and interval and only this gateway's key signs
 	 * them, so it is this one.
 	 */
-	if (err == -EEXIST) {
-		log_info("%s %zu was already on the chain", i < nm ? "meter" : "report", i);
+	if (err == -EEXIST && i < rd->nm + rd->nr) {
+		log_info("%s %zu was already on the chain", i < rd->nm ? "meter" : "report", i);
 		err = 0;
 	}
-	if (i < nm) {
+	if (i < rd->nm) {
 		if (!err)
-			spool_meter_registered(w->sp, mids[i], height);
+			spool_meter_registered(w->sp, rd->mids[i], height);
 		else
 			log_err("meter %lld: registration refused by the ledger: %s",
-				(long long)mids[i], strerror(-err));
+				(long long)rd->mids[i], strerror(-err));
 		return;
 	}
-	reps += i - nm;
-	spool_report_done(w->sp, reps->id, err ? REP_REJECTED : REP_COMMITTED, height, err);
+	if (i >= rd->nm + rd->nr) {
+		i -= rd->nm + rd->nr;
+		spool_user_tx_done(w->sp, rd->user[i].id, err ? REP_REJECTED : REP_COMMITTED,
+				   height, err);
+		if (err)
+			log_info("a submitted transaction was refused by the ledger: %s",
+				 strerror(-err));
+		return;
+	}
+	rep = &rd->reps[i - rd->nm];
+	spool_report_done(w->sp, rep->id, err ? REP_REJECTED : REP_COMMITTED, height, err);
 	if (err) {
 		STAT(w, w->st.rejected++);
 		log_err("report of meter %lld interval %llu refused by the ledger: %s",
-			(long long)reps->meter, (unsigned long long)reps->start, strerror(-err));
+			(long long)rep->meter, (unsigned long long)rep->start, strerror(-err));
 	} else {
 		STAT(w, w->st.committed++);
 	}
 }
 
-/* one block of @n txs from @first; 0, transient or permanent error */
-static int send(struct worker *w, struct ml_tx *txs, uint32_t n, uint64_t *height)
+/* one block of @n txs, the first @ngw of them this gateway's own */
+static int send(struct worker *w, struct ml_tx *txs, uint32_t n, uint32_t ngw, uint64_t *height)
 {
 	uint64_t nonce;
 	int ret = chain_nonce(w->ch, &nonce);
 
 	if (ret)
 		return ret;
-	chain_prepare(w->ch, txs, n, nonce);
+	chain_prepare(w->ch, txs, ngw, nonce);
 	return chain_submit(w->ch, txs, n, height);
 }
 
 static void submit(struct worker *w)
 {
-	static struct ml_tx txs[BATCH];
-	static struct spool_report reps[BATCH];
-	int64_t mids[BATCH];
-	size_t nm, nr, i;
+	static struct round rd;
 	uint64_t height = 0;
-	uint32_t n;
+	uint32_t n, ngw;
+	size_t i;
 	int ret;
 
-	n = gather(w, txs, mids, reps, &nm, &nr);
+	n = gather(w, &rd);
 	if (!n)
 		return;
-	ret = send(w, txs, n, &height);
+	ngw = (uint32_t)(rd.nm + rd.nr);
+	ret = send(w, rd.txs, n, ngw, &height);
 	if (ret && !transient(ret) && n > 1) {
 		/* find the one the ledger refuses: one block per tx, in order */
 		for (i = 0; i < n; i++) {
-			ret = send(w, &txs[i], 1, &height);
+			ret = send(w, &rd.txs[i], 1, i < ngw, &height);
 			if (ret && transient(ret))
 				break;
-			mark(w, i, nm, mids, reps, ret, height);
+			mark(w, &rd, i, ret, height);
 		}
 	} else if (!ret || !transient(ret)) {
 		for (i = 0; i < n; i++)
-			mark(w, i, nm, mids, reps, ret, height);
+			mark(w, &rd, i, ret, height);
 	}
 	if (ret && transient(ret)) {
 		note_failure(w, ret);
