@@ -306,6 +306,32 @@ PYEOF
 check "a proof of an altered record does not verify" \
 	"! $PY $here/check_proof.py $tmp/bad.json $st/chain.db >/dev/null 2>&1"
 
+# ---- sd_notify: READY, RELOADING, STOPPING on a real notify socket ----
+"$PY" - "$tmp/notify.sock" "$tmp/notify.log" <<'PYEOF' &
+import socket, sys
+s = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+s.bind(sys.argv[1])
+s.settimeout(60)
+with open(sys.argv[2], "a") as f:
+    try:
+        while True:
+            m = s.recv(4096).decode()
+            f.write(m.replace("\n", " ") + "\n"); f.flush()
+            if "STOPPING=1" in m:
+                break
+    except socket.timeout:
+        pass
+PYEOF
+npid=$!
+for ((i = 0; i < 50; i++)); do [[ -S $tmp/notify.sock ]] && break; sleep 0.1; done
+NOTIFY_SOCKET=$tmp/notify.sock start "$tmp/notify-run.log"
+sleep 0.5
+kill -HUP "$spid"; sleep 1
+stop
+wait $npid
+check "sd_notify: READY=1, then RELOADING=1 and READY=1 on SIGHUP, then STOPPING=1" \
+	"tr '\n' ' ' <$tmp/notify.log | grep -Eq 'READY=1 .*RELOADING=1 .*READY=1 .*STOPPING=1'" "$tmp/notify.log"
+
 # ---- signing off the ingestion path: 300 ms per signature ----
 run_stats() {	# run_stats CONF LOG SECONDS: prints the stop line's fields
 	start "$2" "$1" || return 1

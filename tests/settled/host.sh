@@ -108,6 +108,10 @@ run -c "$tmp/soft.conf" prove spi0.0 -3
 check "prove with a bad SEQ exits 2 and says why" "((rc == 2)) && grep -q 'not .-3.' $tmp/err"
 run -c "$tmp/soft.conf" prove spi0.0 12
 check "prove of a reading not in the spool exits 3" "((rc == 3)) && grep -q 'no such reading' $tmp/err"
+printf '[settled]\nstate_dir = %s/nothing\n' "$tmp" >"$tmp/nothing.conf"
+run -c "$tmp/nothing.conf" prove spi0.0 1
+check "prove without a spool says where it looked and creates nothing" \
+	"((rc == 1)) && grep -q 'no spool at $tmp/nothing/spool.db' $tmp/err && [[ ! -e $tmp/nothing ]]"
 run -c "$tmp/soft.conf" frobnicate
 check "an unknown command exits 2" "((rc == 2)) && grep -q \"unknown command 'frobnicate'\" $tmp/err"
 

@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "merkle.h"
 #include "settled.h"
@@ -58,6 +59,12 @@ int prove_main(const struct config *c, int argc, char **argv)
 		return 2;
 	}
 	snprintf(path, sizeof(path), "%s/spool.db", c->state_dir);
+	if (access(path, R_OK)) {
+		fprintf(stderr, "settled: prove: no spool at %s: %s (is state_dir right?)\n", path,
+			strerror(errno));
+		free(sib);
+		return 1;
+	}
 	ret = spool_open(path, &sp);
 	ret = ret ? ret : spool_proof(sp, argv[1], seq, &p);
 	spool_close(sp);
