@@ -61,7 +61,7 @@ keys=$(sed -n 's/^\t{ "\([a-z]*\)", "\([a-z_]*\)",.*/\2/p' "$D/config.c")
 undoc=''
 for k in $keys; do
 	grep -q "^\.BR $k \" (default" "$D/settled.conf.5" || undoc+=" $k(man)"
-	grep -q "^#$k = " "$D/settled.conf" || undoc+=" $k(example)"
+	grep -q "^#$k =" "$D/settled.conf" || undoc+=" $k(example)"
 done
 check "all $(wc -w <<<"$keys") keys are in settled.conf(5) with a default and in the example" \
 	"[[ -n \$keys && -z \$undoc ]] || { echo \"# undocumented:\$undoc\"; false; }"

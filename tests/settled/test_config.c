@@ -43,7 +43,11 @@ static void test_every_key_is_parsed(void **state)
 			      "[key]\nbackend = insecure-software\n"
 			      "tcti = swtpm:host=127.0.0.1,port=2321\n"
 			      "persistent_handle = 0x81000001\nsign_delay_ms = 300\n"
-			      "[ledger]\nchain_id = 7\nsettle_delay = 600\nblock_interval_ms = 100\n",
+			      "[ledger]\nchain_id = 7\nsettle_delay = 600\nblock_interval_ms = 100\n"
+			      "operator = 00ff000000000000000000000000000000000000000000000000000000000001\n"
+			      "[dispatch]\nexecutor = /usr/bin/true\nexecutor_timeout_ms = 100\n"
+			      "max_import_w = 1\nmax_export_w = 2\nmax_charge_w = 3\n"
+			      "max_discharge_w = 4\nmax_pv_export_w = 0\n",
 			      &c), 0);
 	assert_string_equal(c.state_dir, "/tmp/x");
 	assert_int_equal(c.interval, 1);
@@ -60,6 +64,16 @@ static void test_every_key_is_parsed(void **state)
 	assert_int_equal(c.chain_id, 7);
 	assert_int_equal(c.settle_delay, 600);
 	assert_int_equal(c.block_interval_ms, 100);
+	assert_true(c.has_operator);
+	assert_int_equal(c.operator_key[1], 0xff);
+	assert_int_equal(c.operator_key[31], 1);
+	assert_string_equal(c.executor, "/usr/bin/true");
+	assert_int_equal(c.executor_timeout_ms, 100);
+	assert_int_equal(c.max_import_w, 1);
+	assert_int_equal(c.max_export_w, 2);
+	assert_int_equal(c.max_charge_w, 3);
+	assert_int_equal(c.max_discharge_w, 4);
+	assert_int_equal(c.max_pv_export_w, 0);
 }
 
 struct bad {
@@ -92,6 +106,12 @@ static const struct bad bad[] = {
 	{ "[ledger]\nblock_interval_ms = 99\n", "t.conf:2: key 'block_interval_ms'" },
 	{ "[settled]\ninterval = 7\n", "t.conf: key 'interval': 7 does not divide a day" },
 	{ "[settled]\ninterval = 3600\nretention = 3600\n", "t.conf: key 'retention': must be at least two intervals" },
+	{ "[ledger]\noperator = 00ff\n", "t.conf:2: key 'operator': expects a 32-byte Ed25519 public key" },
+	{ "[ledger]\noperator = 0g00000000000000000000000000000000000000000000000000000000000000\n",
+	  "t.conf:2: key 'operator'" },
+	{ "[dispatch]\nexecutor = bin/true\n", "t.conf:2: key 'executor': expects an absolute path" },
+	{ "[dispatch]\nmax_import_w = 1000000001\n", "t.conf:2: key 'max_import_w'" },
+	{ "[dispatch]\nexecutor_timeout_ms = 99\n", "t.conf:2: key 'executor_timeout_ms'" },
 	/* the first error is the one reported */
 	{ "[settled]\nfoo = 1\nbar = 2\n", "t.conf:2: key 'foo'" },
 };

@@ -23,7 +23,10 @@ struct chain {
 
 static int create(const struct config *c, struct chain *ch)
 {
-	struct ml_genesis_account acct = { .roles = ML_ROLE_OPERATOR | ML_ROLE_VALIDATOR };
+	struct ml_genesis_account acct[2] = {
+		{ .roles = ML_ROLE_OPERATOR | ML_ROLE_VALIDATOR },
+		{ .roles = ML_ROLE_OPERATOR },
+	};
 	struct ml_feeder feeder = { .id = 1, .import_limit_wh = 1ULL << 40,
 				    .export_limit_wh = 1ULL << 40 };
 	struct ml_genesis g = {
@@ -31,13 +34,24 @@ static int create(const struct config *c, struct chain *ch)
 		.time = (uint64_t)time(NULL),
 		.interval_len = c->interval,
 		.settle_delay = c->settle_delay,
-		.naccounts = 1, .accounts = &acct,
+		.naccounts = 1, .accounts = acct,
 		.nfeeders = 1, .feeders = &feeder,
 	};
 	int ret;
 
-	memcpy(acct.key, ch->pk, 32);
+	memcpy(acct[0].key, ch->pk, 32);
 	memcpy(g.fee_account, ch->pk, 32);
+	/* an operator of the local chain (settled.conf [ledger] operator) */
+	if (c->has_operator && memcmp(c->operator_key, ch->pk, 32)) {
+		memcpy(acct[1].key, c->operator_key, 32);
+		g.naccounts = 2;
+		if (memcmp(acct[0].key, acct[1].key, 32) > 0) {	/* strictly sorted */
+			struct ml_genesis_account t = acct[0];
+
+			acct[0] = acct[1];
+			acct[1] = t;
+		}
+	}
 	ret = ml_ledger_create(ch->path, &g);
 	if (!ret)
 		log_info("created local chain %llu at %s", (unsigned long long)c->chain_id,

@@ -14,7 +14,7 @@
 
 #include "config.h"
 
-enum kind { K_U32, K_U64, K_PATH, K_NAME, K_ENUM, K_TCTI };
+enum kind { K_U32, K_U64, K_PATH, K_NAME, K_ENUM, K_TCTI, K_KEY };
 
 struct key {
 	const char *section, *name;
@@ -29,6 +29,7 @@ static const char *const backends[] = { "tpm", "insecure-software", NULL };
 static const char *const levels[] = { "err", "warning", "info", "debug", NULL };
 
 #define OFF(f) offsetof(struct config, f)
+#define MAX_W	1000000000ULL	/* 1 GW: "no local limit" */
 static const struct key keys[] = {
 	{ "settled", "state_dir", K_PATH, OFF(state_dir), 0, 0, NULL, 0 },
 	{ "settled", "interval", K_U32, OFF(interval), 1, 3600, NULL, 0 },
@@ -46,6 +47,14 @@ static const struct key keys[] = {
 	{ "ledger", "chain_id", K_U64, OFF(chain_id), 1, INT64_MAX, NULL, 0 },
 	{ "ledger", "settle_delay", K_U32, OFF(settle_delay), 1, 7 * 86400, NULL, 0 },
 	{ "ledger", "block_interval_ms", K_U32, OFF(block_interval_ms), 100, 600000, NULL, 1 },
+	{ "ledger", "operator", K_KEY, OFF(operator_key), 0, 0, NULL, 0 },
+	{ "dispatch", "executor", K_PATH, OFF(executor), 0, 0, NULL, 1 },
+	{ "dispatch", "executor_timeout_ms", K_U32, OFF(executor_timeout_ms), 100, 600000, NULL, 1 },
+	{ "dispatch", "max_import_w", K_U64, OFF(max_import_w), 0, MAX_W, NULL, 1 },
+	{ "dispatch", "max_export_w", K_U64, OFF(max_export_w), 0, MAX_W, NULL, 1 },
+	{ "dispatch", "max_charge_w", K_U64, OFF(max_charge_w), 0, MAX_W, NULL, 1 },
+	{ "dispatch", "max_discharge_w", K_U64, OFF(max_discharge_w), 0, MAX_W, NULL, 1 },
+	{ "dispatch", "max_pv_export_w", K_U64, OFF(max_pv_export_w), 0, MAX_W, NULL, 1 },
 };
 #define NKEYS (sizeof(keys) / sizeof(keys[0]))
 
@@ -75,6 +84,9 @@ void config_defaults(struct config *c)
 	c->chain_id = 1;
 	c->settle_delay = 3600;
 	c->block_interval_ms = 1000;
+	c->executor_timeout_ms = 10000;
+	c->max_import_w = c->max_export_w = c->max_charge_w = MAX_W;
+	c->max_discharge_w = c->max_pv_export_w = MAX_W;
 }
 
 static int parse_uint(const char *v, uint64_t min, uint64_t max, uint64_t *out)
@@ -139,6 +151,18 @@ static int set(struct parse *p, const struct key *k, const char *v)
 		    strncmp(v, "swtpm:", 6) && strncmp(v, "mssim:", 6)))
 			return fail(p, k->name, "expects device:PATH, swtpm:host=H,port=P or mssim:..., not '%s'", v);
 		strcpy(dst, v);
+		return 1;
+	case K_KEY:
+		for (i = 0; i < 32; i++) {
+			unsigned int b;
+
+			if (strlen(v) != 64 || sscanf(v + 2 * i, "%2x", &b) != 1 ||
+			    !strchr("0123456789abcdefABCDEF", v[2 * i]) ||
+			    !strchr("0123456789abcdefABCDEF", v[2 * i + 1]))
+				return fail(p, k->name, "expects a 32-byte Ed25519 public key in hex (64 digits), not '%s'", v);
+			((uint8_t *)dst)[i] = (uint8_t)b;
+		}
+		p->c->has_operator = 1;
 		return 1;
 	case K_ENUM:
 		for (i = 0; k->words[i]; i++)
@@ -245,7 +269,7 @@ int config_reload(struct config *cur, const struct config *next, char *what, siz
 	for (i = 0; i < NKEYS; i++) {
 		const struct key *k = &keys[i];
 		size_t sz = k->kind == K_U32 ? 4 : k->kind == K_U64 ? 8 :
-			    k->kind == K_ENUM ? sizeof(int) :
+			    k->kind == K_ENUM ? sizeof(int) : k->kind == K_KEY ? 32 :
 			    k->kind == K_NAME ? 64 : CFG_PATH_LEN;
 
 		if (!memcmp((char *)cur + k->off, (const char *)next + k->off, sz))

@@ -34,6 +34,12 @@ struct config {
 	uint64_t chain_id;
 	uint32_t settle_delay;		/* s */
 	uint32_t block_interval_ms;	/* reloadable */
+	uint8_t operator_key[32];	/* added to a new local chain's genesis */
+	int has_operator;
+	/* [dispatch] installer limits, W; the executor program */
+	char executor[CFG_PATH_LEN];	/* "" : none */
+	uint32_t executor_timeout_ms;
+	uint64_t max_import_w, max_export_w, max_charge_w, max_discharge_w, max_pv_export_w;
 };
 
 void config_defaults(struct config *c);

@@ -96,7 +96,7 @@ static void reload(struct daemon *d)
 			log_warn("%d changed key(s) need a restart (first: %s); kept the old values",
 				 n, what);
 		log_set_level(d->cfg.log_level);
-		worker_set_interval(d->worker, d->cfg.block_interval_ms);
+		worker_reconfigure(d->worker, &d->cfg);
 		log_info("configuration reloaded");
 	}
 	notify("READY=1");

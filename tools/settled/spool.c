@@ -41,6 +41,10 @@ static const char schema[] =
 	" err INTEGER, UNIQUE(meter, start));"
 	"CREATE TABLE IF NOT EXISTS user_txs(id INTEGER PRIMARY KEY, txid BLOB UNIQUE NOT NULL,"
 	" tx BLOB NOT NULL, state INTEGER NOT NULL DEFAULT 0, height INTEGER, err INTEGER);"
+	"CREATE TABLE IF NOT EXISTS dispatches(id BLOB PRIMARY KEY, meter BLOB NOT NULL,"
+	" kind INTEGER NOT NULL, value INTEGER NOT NULL, start INTEGER NOT NULL,"
+	" end_ INTEGER NOT NULL, state INTEGER NOT NULL DEFAULT 0, ack INTEGER,"
+	" result INTEGER, n INTEGER UNIQUE);"
 	"CREATE TABLE IF NOT EXISTS kv(k TEXT PRIMARY KEY, v TEXT) WITHOUT ROWID;";
 
 static int err(int rc)
@@ -665,4 +669,74 @@ int spool_user_tx_state(struct spool *s, const uint8_t txid[32], int *state, uin
 	}
 	sqlite3_finalize(st);
 	return rc == SQLITE_ROW ? 0 : rc == SQLITE_DONE ? -ENOENT : err(rc);
+}
+
+int spool_has_meter(struct spool *s, const uint8_t key[32])
+{
+	sqlite3_stmt *st = prep(s, "SELECT 1 FROM meters WHERE key = ?");
+	int rc;
+
+	if (!st)
+		return -EIO;
+	sqlite3_bind_blob(st, 1, key, 32, SQLITE_STATIC);
+	rc = sqlite3_step(st);
+	sqlite3_finalize(st);
+	return rc == SQLITE_ROW ? 1 : rc == SQLITE_DONE ? 0 : err(rc);
+}
+
+int spool_dispatch_add(struct spool *s, const struct spool_dispatch *d)
+{
+	sqlite3_stmt *st = prep(s, "INSERT OR IGNORE INTO dispatches(id, meter, kind, value, start,"
+				" end_, n) VALUES(?,?,?,?,?,?, (SELECT coalesce(max(n), 0) + 1"
+				" FROM dispatches))");
+
+	if (!st)
+		return -EIO;
+	sqlite3_bind_blob(st, 1, d->id, 32, SQLITE_STATIC);
+	sqlite3_bind_blob(st, 2, d->meter, 32, SQLITE_STATIC);
+	sqlite3_bind_int(st, 3, d->kind);
+	sqlite3_bind_int64(st, 4, d->value);
+	sqlite3_bind_int64(st, 5, (int64_t)d->start);
+	sqlite3_bind_int64(st, 6, (int64_t)d->end);
+	return done(st);
+}
+
+int spool_dispatches(struct spool *s, int state, struct spool_dispatch *d, size_t max, size_t *n)
+{
+	sqlite3_stmt *st = prep(s, "SELECT id, meter, kind, value, start, end_, ack, result"
+				" FROM dispatches WHERE state = ? ORDER BY n LIMIT ?");
+	int rc;
+
+	*n = 0;
+	if (!st)
+		return -EIO;
+	sqlite3_bind_int(st, 1, state);
+	sqlite3_bind_int64(st, 2, (int64_t)max);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		struct spool_dispatch *x = &d[(*n)++];
+
+		memcpy(x->id, sqlite3_column_blob(st, 0), 32);
+		memcpy(x->meter, sqlite3_column_blob(st, 1), 32);
+		x->kind = (uint8_t)sqlite3_column_int(st, 2);
+		x->value = sqlite3_column_int64(st, 3);
+		x->start = (uint64_t)sqlite3_column_int64(st, 4);
+		x->end = (uint64_t)sqlite3_column_int64(st, 5);
+		x->ack = sqlite3_column_int(st, 6);
+		x->result = sqlite3_column_int(st, 7);
+	}
+	sqlite3_finalize(st);
+	return rc == SQLITE_DONE ? 0 : err(rc);
+}
+
+int spool_dispatch_set(struct spool *s, const uint8_t id[32], int state, int ack, int result)
+{
+	sqlite3_stmt *st = prep(s, "UPDATE dispatches SET state = ?, ack = ?, result = ? WHERE id = ?");
+
+	if (!st)
+		return -EIO;
+	sqlite3_bind_int(st, 1, state);
+	sqlite3_bind_int(st, 2, ack);
+	sqlite3_bind_int(st, 3, result);
+	sqlite3_bind_blob(st, 4, id, 32, SQLITE_STATIC);
+	return done(st);
 }

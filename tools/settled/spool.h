@@ -115,4 +115,22 @@ int spool_user_tx_done(struct spool *s, int64_t id, int state, uint64_t height, 
 int spool_user_tx_state(struct spool *s, const uint8_t txid[32], int *state, uint64_t *height,
 			int *err);
 
+/*
+ * Dispatch instructions for this gateway's meters found final on the chain:
+ * state 0 to execute, 1 executed (ack = ML_ACK_*, result = the executor's
+ * exit status or -errno) with the acknowledgement to submit, 2 acknowledged.
+ */
+struct spool_dispatch {
+	uint8_t id[32], meter[32];
+	uint8_t kind;
+	int64_t value;
+	uint64_t start, end;
+	int ack, result;
+};
+/* 1 if @key is one of this gateway's meters */
+int spool_has_meter(struct spool *s, const uint8_t key[32]);
+int spool_dispatch_add(struct spool *s, const struct spool_dispatch *d);
+int spool_dispatches(struct spool *s, int state, struct spool_dispatch *d, size_t max, size_t *n);
+int spool_dispatch_set(struct spool *s, const uint8_t id[32], int state, int ack, int result);
+
 #endif

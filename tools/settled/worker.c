@@ -11,6 +11,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "dispatch.h"
 #include "log.h"
 #include "spool.h"
 #include "worker.h"
@@ -26,6 +27,7 @@ struct worker {
 	int stop, kick;
 	uint32_t block_ms;
 	uint64_t chain_id;
+	struct config cfg;	/* the executor's settings (reloadable) */
 	struct spool *sp;
 	struct gwkey *key;
 	struct chain *ch;
@@ -105,8 +107,9 @@ struct round {
 	struct ml_tx txs[BATCH];
 	int64_t mids[BATCH];
 	struct spool_report reps[BATCH];
+	struct spool_dispatch acks[BATCH];
 	struct spool_user_tx user[BATCH];
-	size_t nm, nr, nu;
+	size_t nm, nr, na, nu;
 };
 
 static uint32_t gather(struct worker *w, struct round *rd)
@@ -136,12 +139,79 @@ static uint32_t gather(struct worker *w, struct round *rd)
 		t->kind = ML_TX_METER_REPORT;
 		report_of(w, &rd->reps[i], &t->u.report);
 	}
+	if (spool_dispatches(w->sp, 1, rd->acks, BATCH - n, &rd->na))
+		rd->na = 0;
+	for (i = 0; i < rd->na; i++) {
+		struct ml_tx *t = &rd->txs[n++];
+
+		memset(t, 0, sizeof(*t));
+		t->kind = ML_TX_DISPATCH_ACK;
+		memcpy(t->u.ack.dispatch_id, rd->acks[i].id, 32);
+		t->u.ack.status = (uint8_t)rd->acks[i].ack;
+	}
 	if (spool_user_txs(w->sp, rd->user, BATCH - n, &rd->nu))
 		rd->nu = 0;
 	for (i = 0; i < rd->nu; i++)
 		if (ml_tx_decode(rd->user[i].enc, rd->user[i].len, &rd->txs[n++]))
 			n--;	/* checked when queued; cannot happen */
 	return n;
+}
+
+/* a dispatch that reached the chain: ours to execute if it names our meter */
+static void found_dispatch(struct worker *w, const struct ml_tx *tx)
+{
+	struct spool_dispatch d = { 0 };
+
+	if (tx->kind != ML_TX_DISPATCH || spool_has_meter(w->sp, tx->u.dispatch.meter) != 1)
+		return;
+	ml_tx_id(tx, d.id);
+	memcpy(d.meter, tx->u.dispatch.meter, 32);
+	d.kind = tx->u.dispatch.kind;
+	d.value = tx->u.dispatch.value;
+	d.start = tx->u.dispatch.start;
+	d.end = tx->u.dispatch.end;
+	if (spool_dispatch_add(w->sp, &d))
+		log_err("cannot record a dispatch instruction in the spool");
+}
+
+/*
+ * Executes the instructions found final: the executor runs here, in the
+ * worker, never on the ingestion path. A crash between the run and the
+ * spool update runs it again at the next start: executors must be
+ * idempotent (they set a limit; they do not add to one).
+ */
+static void execute(struct worker *w)
+{
+	struct spool_dispatch d[16];
+	struct config c;
+	size_t n, i;
+	int r;
+
+	if (spool_dispatches(w->sp, 0, d, 16, &n))
+		return;
+	pthread_mutex_lock(&w->mu);
+	c = w->cfg;
+	pthread_mutex_unlock(&w->mu);
+	for (i = 0; i < n && !stopping(w); i++) {
+		struct dispatch_order o = { .kind = d[i].kind, .value = d[i].value,
+					    .start = d[i].start, .end = d[i].end };
+
+		memcpy(o.id, d[i].id, 32);
+		memcpy(o.meter, d[i].meter, 32);
+		r = dispatch_run(&c, &o);
+		if (r == 0)
+			log_info("dispatch kind %u value %lld W for [%llu, %llu): executor succeeded",
+				 d[i].kind, (long long)d[i].value, (unsigned long long)d[i].start,
+				 (unsigned long long)d[i].end);
+		else if (r > 0)
+			log_err("dispatch kind %u value %lld W: executor exited with status %d",
+				d[i].kind, (long long)d[i].value, r);
+		else
+			log_err("dispatch kind %u value %lld W: executor %s: %s", d[i].kind,
+				(long long)d[i].value, c.executor[0] ? c.executor : "(none configured)",
+				strerror(-r));
+		spool_dispatch_set(w->sp, d[i].id, 1, r == 0 ? ML_ACK_ACCEPT : ML_ACK_REJECT, r);
+	}
 }
 
 /* records the outcome of entry @i of a round */
@@ -167,13 +237,24 @@ static void mark(struct worker *w, struct round *rd, size_t i, int err, uint64_t
 				(long long)rd->mids[i], strerror(-err));
 		return;
 	}
-	if (i >= rd->nm + rd->nr) {
-		i -= rd->nm + rd->nr;
+	if (i >= rd->nm + rd->nr + rd->na) {
+		i -= rd->nm + rd->nr + rd->na;
 		spool_user_tx_done(w->sp, rd->user[i].id, err ? REP_REJECTED : REP_COMMITTED,
 				   height, err);
 		if (err)
 			log_info("a submitted transaction was refused by the ledger: %s",
 				 strerror(-err));
+		else
+			found_dispatch(w, &rd->txs[rd->nm + rd->nr + rd->na + i]);
+		return;
+	}
+	if (i >= rd->nm + rd->nr) {
+		const struct spool_dispatch *d = &rd->acks[i - rd->nm - rd->nr];
+
+		spool_dispatch_set(w->sp, d->id, 2, d->ack, d->result);
+		if (err)
+			log_err("the acknowledgement of a dispatch was refused by the ledger: %s",
+				strerror(-err));
 		return;
 	}
 	rep = &rd->reps[i - rd->nm];
@@ -210,7 +291,7 @@ static void submit(struct worker *w)
 	n = gather(w, &rd);
 	if (!n)
 		return;
-	ngw = (uint32_t)(rd.nm + rd.nr);
+	ngw = (uint32_t)(rd.nm + rd.nr + rd.na);
 	ret = send(w, rd.txs, n, ngw, &height);
 	if (ret && !transient(ret) && n > 1) {
 		/* find the one the ledger refuses: one block per tx, in order */
@@ -260,6 +341,8 @@ static void *run(void *arg)
 		pthread_mutex_unlock(&w->mu);
 		sign_all(w);
 		submit(w);
+		execute(w);
+		submit(w);	/* the acknowledgements */
 	}
 	return NULL;
 }
@@ -283,6 +366,7 @@ int worker_start(const struct config *c, const char *spool_path, struct gwkey *k
 	w->ch = ch;
 	w->chain_id = c->chain_id;
 	w->block_ms = c->block_interval_ms;
+	w->cfg = *c;
 	gwkey_pub(key, w->pub);
 	pthread_mutex_init(&w->mu, NULL);
 	pthread_condattr_init(&ca);
@@ -307,10 +391,11 @@ void worker_kick(struct worker *w)
 	pthread_mutex_unlock(&w->mu);
 }
 
-void worker_set_interval(struct worker *w, uint32_t block_interval_ms)
+void worker_reconfigure(struct worker *w, const struct config *c)
 {
 	pthread_mutex_lock(&w->mu);
-	w->block_ms = block_interval_ms;
+	w->block_ms = c->block_interval_ms;
+	w->cfg = *c;
 	pthread_mutex_unlock(&w->mu);
 }
 

@@ -26,7 +26,8 @@ int worker_start(const struct config *c, const char *spool_path, struct gwkey *k
 		 struct chain *ch, struct worker **out);
 /* something new to sign or submit */
 void worker_kick(struct worker *w);
-void worker_set_interval(struct worker *w, uint32_t block_interval_ms);
+/* the reloadable settings: block interval, executor and limits */
+void worker_reconfigure(struct worker *w, const struct config *c);
 void worker_stats(struct worker *w, struct worker_stats *st);
 /* finishes the signature under way, then stops */
 void worker_stop(struct worker *w);
