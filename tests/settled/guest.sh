@@ -85,6 +85,16 @@ echo "1 230000000 8000000 180000 50000" >"$S/cs1/model"
 $M set "$ade" period 10ms >/dev/null && $M set "$atm" period 10ms >/dev/null ||
 	{ echo "Bail out! cannot set the period"; exit 1; }
 
+cat >"$tmp/executor.sh" <<'EOS'
+#!/bin/sh
+# the test's dispatch executor: fails import limits, logs everything else
+[ "$1" = import-limit ] && exit 7
+echo "$1 $2 $3 $4 requested=$SETTLED_REQUESTED_W clamped=$SETTLED_CLAMPED meter=$SETTLED_METER" \
+	>>"$(dirname "$0")/exec.log"
+EOS
+chmod 0755 "$tmp/executor.sh"
+operator=$("$MKTX" pubkey 4)
+
 conf() {	# conf FILE [extra lines for [key]]
 	cat >"$1" <<EOC
 [settled]
@@ -102,6 +112,11 @@ ${2:-}
 chain_id = 1
 settle_delay = 3600
 block_interval_ms = 200
+operator = $operator
+[dispatch]
+executor = $tmp/executor.sh
+executor_timeout_ms = 5000
+max_discharge_w = 2500
 EOC
 }
 conf "$tmp/settled.conf"
@@ -128,10 +143,10 @@ stop() {	# SIGTERM, returns settled's exit status
 }
 committed() { sql "$st/spool.db" "SELECT count(*) FROM reports WHERE state = 2" 2>/dev/null || echo 0; }
 wait_committed() {	# wait_committed N [seconds]
-	local i
-	for ((i = 0; i < ${2:-60} * 10; i++)); do
+	local end=$((SECONDS + ${2:-60}))
+	while ((SECONDS < end)); do
 		(($(committed) >= $1)) && return 0
-		sleep 0.1
+		sleep 0.2
 	done
 	return 1
 }
@@ -200,12 +215,31 @@ sleep 3
 C "{\"cmd\":\"tx\",\"id\":\"$txid\"}"
 check "control: the chain refuses a transfer from an account it does not know, and tx says so" \
 	"((rc == 0)) && J 'r[0][\"state\"] == \"refused\" and r[0][\"error\"]'"
-dtx=$("$MKTX" dispatch 1 4)
+# ---- dispatch: final instructions for our meters, clamped, executed, acknowledged ----
+C '{"cmd":"meters"}'
+meter=$("$PY" -c "import json; print(json.load(open('$tmp/out'))['meters'][0]['meter'])" 2>/dev/null)
+t=$(( $(date +%s) + 4 ))
+dtx=$("$MKTX" dispatch 1 4 "$meter" 3 -9000 "$t" $((t + 10)))
 nobody --groups=65534 "$PY" "$here/ctl_client.py" "$tmp/control.sock" "{\"cmd\":\"submit\",\"tx\":\"$dtx\"}" >"$tmp/out" 2>"$tmp/err"; rc=$?
 check "control: dispatch from a non-operator peer is refused (SO_PEERCRED)" \
 	"((rc == 0)) && J '\"operator\" in r[0][\"error\"]'"
 C "{\"cmd\":\"submit\",\"tx\":\"$dtx\"}"
-check "control: dispatch from root is accepted for submission" "((rc == 0)) && J 'r[0][\"ok\"]'"
+check "control: dispatch signed by the chain's operator is accepted from root" "((rc == 0)) && J 'r[0][\"ok\"]'"
+ftx=$("$MKTX" dispatch 1 4 "$meter" 1 100 "$t" $((t + 10)))
+C "{\"cmd\":\"submit\",\"tx\":\"$ftx\"}"
+end=$((SECONDS + 60))
+while ((SECONDS < end)); do
+	(($(sql "$st/spool.db" "SELECT count(*) FROM dispatches WHERE state = 2") >= 2)) && break
+	sleep 0.2
+done
+check "the executor ran with the discharge clamped to the installer's 2500 W" \
+	"grep -qx 'battery -2500 $t $((t + 10)) requested=-9000 clamped=1 meter=$meter' $tmp/exec.log &&
+	 grep -q 'clamped to the installer.s limit: -2500 W' $log" "$tmp/exec.log"
+check "a succeeding executor is acknowledged with accept, a failing one with reject, on the chain" \
+	"[[ \$(sql $st/chain.db 'SELECT group_concat(status) FROM (SELECT status FROM dispatches ORDER BY kind DESC)') == \
+	    \$(sql $st/spool.db 'SELECT group_concat(ack) FROM (SELECT ack FROM dispatches ORDER BY kind DESC)') ]] &&
+	 [[ \$(sql $st/spool.db 'SELECT group_concat(ack) FROM (SELECT ack FROM dispatches ORDER BY kind DESC)') == '1,2' ]] &&
+	 grep -q 'executor exited with status 7' $log" "$log"
 C '{"cmd":"reload"}'
 sleep 0.5
 check "control: root may reload" "((rc == 0)) && J 'r[0][\"ok\"]' && grep -q 'configuration reloaded' $log"
@@ -243,6 +277,9 @@ done
 check "settled restarted after each of $LOOPS kill -9" "((i > LOOPS && lost_starts == 0))"
 
 # ---- the ledger unreachable: reports queue, then go out in order ----
+# first the backlog of the kill loop (each restart signs only a few)
+wait_committed "$(sql "$st/spool.db" "SELECT count(*) FROM reports")" 600
+echo "# backlog after the kill loop committed: $(committed) reports"
 "$PY" - "$st/chain.db" "$tmp/locked" <<'PYEOF' &
 import sqlite3, sys, time
 c = sqlite3.connect(sys.argv[1], isolation_level=None, timeout=30)
@@ -358,7 +395,8 @@ st=$tmp/state-rss
 conf "$tmp/rss.conf"
 sed -i 's/^log_level = debug/log_level = info/' "$tmp/rss.conf"
 start "$tmp/rss.log" "$tmp/rss.conf"
-for ((i = 0; i < 1800; i++)); do
+end=$((SECONDS + 1800))
+while ((SECONDS < end)); do
 	r=$(sql "$st/spool.db" "SELECT count(*) FROM readings" 2>/dev/null || echo 0)
 	((r >= 100000)) && break
 	sleep 1

@@ -133,7 +133,14 @@ int chain_submit(struct chain *ch, struct ml_tx *txs, uint32_t n, uint64_t *heig
 	ret = ret ? ret : ml_ledger_info(ch->l, &info);
 	if (ret)
 		return ret;
-	b.hdr.time = now > info.time ? now : info.time + 1;
+	/*
+	 * Block times are strictly increasing and never ahead of the clock:
+	 * a second block within one second waits (the chain checks report
+	 * and dispatch windows against block time).
+	 */
+	if (now <= info.time)
+		return -EAGAIN;
+	b.hdr.time = now;
 	memcpy(b.hdr.proposer, ch->pk, 32);
 	b.txs = txs;
 	b.ntx = n;

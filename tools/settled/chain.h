@@ -21,7 +21,8 @@ void chain_close(struct chain *ch);
 /* fills in chain_id, sender, nonce (consecutive) and signs each tx */
 void chain_prepare(struct chain *ch, struct ml_tx *txs, uint32_t n, uint64_t nonce);
 int chain_nonce(struct chain *ch, uint64_t *nonce);
-/* one block with @txs, time max(now, last + 1); *height on success */
+/* one block with @txs at the current time; -EAGAIN if the last block is
+ * from this second already; *height on success */
 int chain_submit(struct chain *ch, struct ml_tx *txs, uint32_t n, uint64_t *height);
 struct ml_ledger *chain_ledger(struct chain *ch);
 /* the account (Ed25519 public key) that signs this gateway's txs */

@@ -17,6 +17,7 @@
 #include "worker.h"
 
 #define BATCH	256
+#define SIGN_SLICE	16
 /* stats are read by the main thread */
 #define STAT(w, expr) do { pthread_mutex_lock(&(w)->mu); expr; pthread_mutex_unlock(&(w)->mu); } while (0)
 
@@ -60,14 +61,15 @@ static int stopping(struct worker *w)
 	return s;
 }
 
-static void sign_all(struct worker *w)
+/* signs up to @max reports, oldest first; returns how many */
+static int sign_some(struct worker *w, int max)
 {
 	struct spool_report s;
 	struct ml_meter_report r;
 	uint8_t digest[32];
-	int ret;
+	int ret, n = 0;
 
-	while (!stopping(w) && !spool_next_report(w->sp, REP_UNSIGNED, &s)) {
+	while (n < max && !stopping(w) && !spool_next_report(w->sp, REP_UNSIGNED, &s)) {
 		report_of(w, &s, &r);
 		ml_report_digest(&r, digest);
 		ret = gwkey_sign(w->key, digest, r.sig);
@@ -80,10 +82,12 @@ static void sign_all(struct worker *w)
 			ret = spool_report_signed(w->sp, s.id, r.sig);
 		if (ret) {
 			STAT(w, w->st.last_err = ret);
-			return;	/* retried next round */
+			break;	/* retried next round */
 		}
 		STAT(w, w->st.signed_reports++);
+		n++;
 	}
+	return n;
 }
 
 static int transient(int err)
@@ -305,6 +309,8 @@ static void submit(struct worker *w)
 		for (i = 0; i < n; i++)
 			mark(w, &rd, i, ret, height);
 	}
+	if (ret == -EAGAIN)	/* a block this second already, or an interval not over */
+		return;
 	if (ret && transient(ret)) {
 		note_failure(w, ret);
 		return;
@@ -318,6 +324,7 @@ static void submit(struct worker *w)
 static void *run(void *arg)
 {
 	struct worker *w = arg;
+	int signed_now;
 
 	for (;;) {
 		struct timespec ts;
@@ -339,10 +346,12 @@ static void *run(void *arg)
 			break;
 		}
 		pthread_mutex_unlock(&w->mu);
-		sign_all(w);
-		submit(w);
-		execute(w);
-		submit(w);	/* the acknowledgements */
+		/* a backlog (after an outage) goes out in slices, oldest first */
+		do {
+			signed_now = sign_some(w, SIGN_SLICE);
+			submit(w);
+			execute(w);
+		} while (signed_now == SIGN_SLICE && !stopping(w));
 	}
 	return NULL;
 }
