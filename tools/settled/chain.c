@@ -159,3 +159,24 @@ void chain_account(const struct chain *ch, uint8_t pk[32])
 {
 	memcpy(pk, ch->pk, 32);
 }
+
+int chain_check(struct chain *ch, const struct ml_tx *tx)
+{
+	struct ml_ledger_info info;
+	struct ml_block b = { 0 };
+	struct ml_tx copy = *tx;
+	uint64_t now = (uint64_t)time(NULL);
+	int ret;
+
+	ret = ledger(ch);
+	ret = ret ? ret : ml_ledger_info(ch->l, &info);
+	if (ret)
+		return ret;
+	b.hdr.time = now > info.time ? now : info.time + 1;
+	memcpy(b.hdr.proposer, ch->pk, 32);
+	b.txs = &copy;
+	b.ntx = 1;
+	ret = ml_ledger_build_block(ch->l, &b);
+	free(b.commit);
+	return ret;
+}

@@ -155,9 +155,26 @@ static uint32_t gather(struct worker *w, struct round *rd)
 	}
 	if (spool_user_txs(w->sp, rd->user, BATCH - n, &rd->nu))
 		rd->nu = 0;
-	for (i = 0; i < rd->nu; i++)
-		if (ml_tx_decode(rd->user[i].enc, rd->user[i].len, &rd->txs[n++]))
-			n--;	/* checked when queued; cannot happen */
+	/*
+	 * Users' transactions are tried alone first: one the chain refuses
+	 * is answered at once and never holds up the gateway's own.
+	 */
+	for (i = 0; i < rd->nu; i++) {
+		int ret = ml_tx_decode(rd->user[i].enc, rd->user[i].len, &rd->txs[n]);
+
+		ret = ret ? ret : chain_check(w->ch, &rd->txs[n]);
+		if (ret && !transient(ret)) {
+			spool_user_tx_done(w->sp, rd->user[i].id, REP_REJECTED, 0, ret);
+			log_info("a submitted transaction was refused by the ledger: %s",
+				 strerror(-ret));
+			memmove(&rd->user[i], &rd->user[i + 1],
+				(rd->nu - i - 1) * sizeof(rd->user[0]));
+			rd->nu--;
+			i--;
+			continue;
+		}
+		n++;
+	}
 	return n;
 }
 
