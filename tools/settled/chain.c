@@ -160,11 +160,10 @@ void chain_account(const struct chain *ch, uint8_t pk[32])
 	memcpy(pk, ch->pk, 32);
 }
 
-int chain_check(struct chain *ch, const struct ml_tx *tx)
+int chain_check(struct chain *ch, const struct ml_tx *txs, uint32_t n)
 {
 	struct ml_ledger_info info;
 	struct ml_block b = { 0 };
-	struct ml_tx copy = *tx;
 	uint64_t now = (uint64_t)time(NULL);
 	int ret;
 
@@ -174,8 +173,8 @@ int chain_check(struct chain *ch, const struct ml_tx *tx)
 		return ret;
 	b.hdr.time = now > info.time ? now : info.time + 1;
 	memcpy(b.hdr.proposer, ch->pk, 32);
-	b.txs = &copy;
-	b.ntx = 1;
+	b.txs = (struct ml_tx *)txs;	/* build_block only reads them */
+	b.ntx = n;
 	ret = ml_ledger_build_block(ch->l, &b);
 	free(b.commit);
 	return ret;

@@ -24,8 +24,8 @@ int chain_nonce(struct chain *ch, uint64_t *nonce);
 /* one block with @txs at the current time; -EAGAIN if the last block is
  * from this second already; *height on success */
 int chain_submit(struct chain *ch, struct ml_tx *txs, uint32_t n, uint64_t *height);
-/* would @tx (signed) be accepted on its own in a block now? nothing is kept */
-int chain_check(struct chain *ch, const struct ml_tx *tx);
+/* would @txs (signed) be accepted in a block now? nothing is kept */
+int chain_check(struct chain *ch, const struct ml_tx *txs, uint32_t n);
 struct ml_ledger *chain_ledger(struct chain *ch);
 /* the account (Ed25519 public key) that signs this gateway's txs */
 void chain_account(const struct chain *ch, uint8_t pk[32]);

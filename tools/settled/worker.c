@@ -162,7 +162,7 @@ static uint32_t gather(struct worker *w, struct round *rd)
 	for (i = 0; i < rd->nu; i++) {
 		int ret = ml_tx_decode(rd->user[i].enc, rd->user[i].len, &rd->txs[n]);
 
-		ret = ret ? ret : chain_check(w->ch, &rd->txs[n]);
+		ret = ret ? ret : chain_check(w->ch, &rd->txs[n], 1);
 		if (ret && !transient(ret)) {
 			spool_user_tx_done(w->sp, rd->user[i].id, REP_REJECTED, 0, ret);
 			log_info("a submitted transaction was refused by the ledger: %s",
@@ -301,6 +301,67 @@ static int send(struct worker *w, struct ml_tx *txs, uint32_t n, uint32_t ngw, u
 	return chain_submit(w->ch, txs, n, height);
 }
 
+/* is the block of the first @k txs valid? (gateway txs renumbered from @nonce) */
+static int prefix_ok(struct worker *w, struct ml_tx *txs, uint32_t k, uint32_t ngw,
+		     uint64_t nonce)
+{
+	chain_prepare(w->ch, txs, k < ngw ? k : ngw, nonce);
+	return chain_check(w->ch, txs, k);
+}
+
+/*
+ * The chain refused the round's block for good: find the refused tx by
+ * bisecting on prefixes (dry runs, no block spent), record it, drop it,
+ * and send the rest. @idx maps positions to entries of @rd.
+ */
+static int narrow(struct worker *w, struct round *rd, uint32_t n, uint32_t ngw,
+		  uint64_t *height)
+{
+	uint32_t idx[BATCH], i, lo, hi, mid;
+	uint64_t nonce;
+	int ret = 0, err, tries;
+
+	for (i = 0; i < n; i++)
+		idx[i] = i;
+	for (tries = 0; tries < 32 && n; tries++) {
+		ret = chain_nonce(w->ch, &nonce);
+		if (ret)
+			return ret;
+		lo = 0;
+		hi = n;
+		err = prefix_ok(w, rd->txs, n, ngw, nonce);
+		if (!err)
+			break;
+		if (transient(err))
+			return err;
+		while (hi - lo > 1) {
+			mid = (lo + hi) / 2;
+			ret = prefix_ok(w, rd->txs, mid, ngw, nonce);
+			if (ret && transient(ret))
+				return ret;
+			if (ret) {
+				hi = mid;
+				err = ret;
+			} else {
+				lo = mid;
+			}
+		}
+		mark(w, rd, idx[hi - 1], err, 0);
+		memmove(&rd->txs[hi - 1], &rd->txs[hi], (n - hi) * sizeof(rd->txs[0]));
+		memmove(&idx[hi - 1], &idx[hi], (n - hi) * sizeof(idx[0]));
+		n--;
+		if (hi - 1 < ngw)
+			ngw--;
+	}
+	if (!n)
+		return 0;
+	ret = send(w, rd->txs, n, ngw, height);
+	if (!ret)
+		for (i = 0; i < n; i++)
+			mark(w, rd, idx[i], 0, *height);
+	return ret;
+}
+
 static void submit(struct worker *w)
 {
 	static struct round rd;
@@ -314,17 +375,11 @@ static void submit(struct worker *w)
 		return;
 	ngw = (uint32_t)(rd.nm + rd.nr + rd.na);
 	ret = send(w, rd.txs, n, ngw, &height);
-	if (ret && !transient(ret) && n > 1) {
-		/* find the one the ledger refuses: one block per tx, in order */
-		for (i = 0; i < n; i++) {
-			ret = send(w, &rd.txs[i], 1, i < ngw, &height);
-			if (ret && transient(ret))
-				break;
-			mark(w, &rd, i, ret, height);
-		}
-	} else if (!ret || !transient(ret)) {
+	if (!ret) {
 		for (i = 0; i < n; i++)
-			mark(w, &rd, i, ret, height);
+			mark(w, &rd, i, 0, height);
+	} else if (!transient(ret)) {
+		ret = narrow(w, &rd, n, ngw, &height);
 	}
 	if (ret == -EAGAIN)	/* a block this second already, or an interval not over */
 		return;
@@ -332,6 +387,8 @@ static void submit(struct worker *w)
 		note_failure(w, ret);
 		return;
 	}
+	if (ret)
+		log_err("ledger submission: %s", strerror(-ret));
 	if (w->failing)
 		log_info("ledger reachable again; queued reports submitted");
 	w->failing = 0;
