@@ -48,6 +48,7 @@ include lib/mltpm/mltpm.mk
 include lib/consensus/net.mk
 include lib/consensus/consensus.mk
 include tools/meterctl/meterctl.mk
+include tools/settled/settled.mk
 include dts-overlays/dtbs.mk
 include udev/udev.mk
 include kernel/dkms.mk
@@ -98,7 +99,7 @@ check: check-deps
 	$(Q)$(MAKE) --no-print-directory modules tools selftests style
 	$(Q)$(MAKE) --no-print-directory check-ledger check-tpm check-consensus \
 		check-consensus-net check-meterctl-host check-ledgerctl \
-		check-dtbs check-dt-bindings
+		check-settled-host check-dtbs check-dt-bindings
 	$(Q)tests/qemu/selftest.sh
 	$(Q)tests/run-kselftests.sh
 	$(Q)$(MAKE) --no-print-directory check-meterctl-guest check-udev check-dkms check-deb

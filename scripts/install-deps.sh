@@ -29,6 +29,8 @@ pkgs=(
 	dkms dh-dkms debhelper lintian
 	# the TPM layer (lib/mltpm/mltpm.mk: MLTPM_DEB_PACKAGES)
 	libtss2-dev swtpm tpm2-tools openssl
+	# settled (tools/settled/settled.mk: SETTLED_DEB_PACKAGES)
+	libinih-dev libsystemd-dev man-db systemd
 )
 
 # One dpkg-query for all packages; unknown packages print nothing and count as missing.

@@ -1,0 +1,140 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+# settled on the host, without the kernel module: command line, config
+# errors, key set-up with swtpm, unit file and man pages. Prints TAP.
+# SETTLED=path to the binary (make check-settled-host sets it).
+set -uo pipefail
+
+here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+root=$(cd "$here/../.." && pwd)
+S=$(realpath -e "${SETTLED:?set SETTLED to the settled binary}") || exit 1
+D=$root/tools/settled
+tmp=$(mktemp -d)
+tpid=''
+cleanup() {
+	[[ -n $tpid ]] && kill "$tpid" 2>/dev/null
+	wait 2>/dev/null
+	rm -rf "$tmp"
+}
+trap cleanup EXIT
+
+n=0 failed=0
+ok() { n=$((n + 1)); echo "ok $n - $1"; }
+not_ok() {
+	n=$((n + 1)); failed=$((failed + 1)); echo "not ok $n - $1"
+	for f in "$tmp/out" "$tmp/err"; do
+		[[ -s $f ]] && head -n 10 "$f" | sed "s/^/# ${f##*/}: /"
+	done
+	return 0
+}
+check() { if eval "$2"; then ok "$1"; else not_ok "$1"; fi; }
+run() { "$S" "$@" >"$tmp/out" 2>"$tmp/err"; rc=$?; }
+
+run --version
+check "--version prints the version" "((rc == 0)) && grep -q '^settled [0-9]' $tmp/out"
+run --help
+check "--help prints usage on stdout" "((rc == 0)) && grep -q '^usage: settled' $tmp/out"
+run --bogus
+check "an unknown option exits 2 with usage" "((rc == 2)) && grep -q usage $tmp/err"
+run -c "$D/settled.conf" --check-config
+check "the example settled.conf is valid" "((rc == 0)) && grep -q ': OK' $tmp/out"
+run -c "$tmp/none.conf" --check-config
+check "a missing config file exits 6 naming it" "((rc == 6)) && grep -q 'none.conf: No such file' $tmp/err"
+
+bad() {	# bad TEXT EXPECTED-MESSAGE
+	printf "$1" >"$tmp/bad.conf"
+	run -c "$tmp/bad.conf" --check-config
+	check "config '${1//$'\n'/ }' refused: $2" \
+		"((rc == 1)) && grep -qF -- \"bad.conf:$2\" $tmp/err"
+}
+bad '[settled]\ninterval = 5x\n' "2: key 'interval': expects an integer in 1..3600"
+bad '[settled]\n# c\ninterval = 5\ninterval = 6\n' "4: key 'interval': is set twice"
+bad '[key]\nbackend = software\n' "2: key 'backend': has no value 'software'"
+bad '[ledger]\nchainid = 1\n' "2: key 'chainid': is not a key of this section [ledger]"
+bad '[settled]\ngarbage\n' "2: syntax error"
+printf '[settled]\ninterval = 5\n[settled]\nstate_dir = /x\n[key]\n' >"$tmp/ok.conf"
+run -c "$tmp/ok.conf" --check-config
+check "sections may repeat; a key may not" "((rc == 0))"
+
+# every key of the table is documented with its default and in the example
+keys=$(sed -n 's/^\t{ "\([a-z]*\)", "\([a-z_]*\)",.*/\2/p' "$D/config.c")
+undoc=''
+for k in $keys; do
+	grep -q "^\.BR $k \" (default" "$D/settled.conf.5" || undoc+=" $k(man)"
+	grep -q "^#$k =" "$D/settled.conf" || undoc+=" $k(example)"
+done
+check "all $(wc -w <<<"$keys") keys are in settled.conf(5) with a default and in the example" \
+	"[[ -n \$keys && -z \$undoc ]] || { echo \"# undocumented:\$undoc\"; false; }"
+man --warnings -l "$D/settled.8" >/dev/null 2>"$tmp/err" &&
+	man --warnings -l "$D/settled.conf.5" >/dev/null 2>>"$tmp/err"
+check "the man pages render without warnings" "[[ ! -s $tmp/err ]]"
+
+# ---- keys: the software key only by name, the TPM key through swtpm ----
+st=$tmp/state
+printf '[settled]\nstate_dir = %s\n[key]\nbackend = insecure-software\n' "$st" >"$tmp/soft.conf"
+run -f -c "$tmp/soft.conf"
+check "with the insecure software key settled warns, exports the key, and stops without the module" \
+	"((rc == 1)) && grep -q 'INSECURE' $tmp/err && grep -q 'is meterlink.ko loaded' $tmp/err &&
+	 openssl pkey -pubin -in $st/gateway.pem -noout -text 2>/dev/null | grep -q 'P-256'"
+check "the state directory holds the spool and the local chain" \
+	"[[ -s $st/spool.db && -s $st/chain.db && -s $st/vote.key ]]"
+printf '[settled]\nstate_dir = %s/t\n[key]\ntcti = swtpm:host=127.0.0.1,port=1\n' "$tmp" >"$tmp/notpm.conf"
+run -f -c "$tmp/notpm.conf"
+check "an unreachable TPM is an error naming the TCTI" \
+	"((rc == 1)) && grep -q 'swtpm:host=127.0.0.1,port=1' $tmp/err && [[ ! -e $tmp/t/gateway.pem ]]"
+
+port=$((20000 + RANDOM % 20000))
+mkdir -p "$tmp/tpm"
+swtpm socket --tpm2 --server type=tcp,port=$port,bindaddr=127.0.0.1 \
+	--ctrl type=tcp,port=$((port + 1)),bindaddr=127.0.0.1 \
+	--flags not-need-init,startup-clear --tpmstate dir="$tmp/tpm" >"$tmp/swtpm.log" 2>&1 &
+tpid=$!
+sleep 0.5
+printf '[settled]\nstate_dir = %s/tpmstate\n[key]\ntcti = swtpm:host=127.0.0.1,port=%d\n' \
+	"$tmp" "$port" >"$tmp/tpm.conf"
+run -f -c "$tmp/tpm.conf"
+cp "$tmp/tpmstate/gateway.pem" "$tmp/first.pem" 2>/dev/null
+check "with swtpm settled creates the TPM key and exports it" \
+	"((rc == 1)) && ! grep -q INSECURE $tmp/err && grep -q 'BEGIN PUBLIC KEY' $tmp/first.pem"
+rm -f "$tmp/tpmstate/gateway.pem"
+run -f -c "$tmp/tpm.conf"
+check "the next start loads the same persistent TPM key" \
+	"cmp -s $tmp/first.pem $tmp/tpmstate/gateway.pem"
+
+# ---- prove: argument errors ----
+run -c "$tmp/soft.conf" prove spi0.0
+check "prove without SEQ exits 2" "((rc == 2)) && grep -q 'usage: settled prove' $tmp/err"
+run -c "$tmp/soft.conf" prove spi0.0 -3
+check "prove with a bad SEQ exits 2 and says why" "((rc == 2)) && grep -q 'not .-3.' $tmp/err"
+run -c "$tmp/soft.conf" prove spi0.0 12
+check "prove of a reading not in the spool exits 3" "((rc == 3)) && grep -q 'no such reading' $tmp/err"
+printf '[settled]\nstate_dir = %s/nothing\n' "$tmp" >"$tmp/nothing.conf"
+run -c "$tmp/nothing.conf" prove spi0.0 1
+check "prove without a spool says where it looked and creates nothing" \
+	"((rc == 1)) && grep -q 'no spool at $tmp/nothing/spool.db' $tmp/err && [[ ! -e $tmp/nothing ]]"
+run -c "$tmp/soft.conf" frobnicate
+check "an unknown command exits 2" "((rc == 2)) && grep -q \"unknown command 'frobnicate'\" $tmp/err"
+
+# ---- the systemd unit and the sysusers snippet ----
+sed "s|@SBINDIR@|$(dirname "$S")|" "$D/settled.service.in" >"$tmp/settled.service"
+if command -v systemd-analyze >/dev/null; then
+	systemd-analyze verify "$tmp/settled.service" >"$tmp/out" 2>"$tmp/err"
+	grep -v -e 'Command .* is not executable' -e 'systemd-udev-settle' \
+		-e 'usr/sbin/' -e "Command 'man " "$tmp/err" >"$tmp/err2"
+	mv "$tmp/err2" "$tmp/err"
+	check "systemd-analyze verify accepts settled.service" "[[ ! -s $tmp/err ]]"
+fi
+check "the unit is Type=notify, hardened, with the meter group and the TPM device" \
+	"grep -q '^Type=notify' $D/settled.service.in && grep -q '^ProtectSystem=strict' $D/settled.service.in &&
+	 grep -q '^NoNewPrivileges=yes' $D/settled.service.in &&
+	 grep -q '^SupplementaryGroups=meter tss' $D/settled.service.in &&
+	 grep -q '^DeviceAllow=/dev/tpmrm0 rw' $D/settled.service.in &&
+	 grep -q '^StateDirectory=settled' $D/settled.service.in"
+mkdir -p "$tmp/root/etc"
+systemd-sysusers --root="$tmp/root" "$D/settled.sysusers" >"$tmp/out" 2>"$tmp/err"
+check "systemd-sysusers creates the settled user in groups meter and tss" \
+	"grep -q '^settled:' $tmp/root/etc/passwd && grep -q '^meter:.*settled' $tmp/root/etc/group &&
+	 grep -q '^tss:.*settled' $tmp/root/etc/group"
+
+echo "1..$n"
+((failed == 0))

@@ -1,0 +1,33 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Submitting transactions. Until consensus lands settled is the only
+ * validator of a local chain (libmlledger): every submission is one block,
+ * proposed, signed and applied here.
+ */
+#ifndef SETTLED_CHAIN_H
+#define SETTLED_CHAIN_H
+
+#include <stdint.h>
+
+#include "config.h"
+#include "ledger.h"
+
+struct chain;
+
+/* creates the chain with this gateway's account as operator and validator
+ * on first start */
+int chain_open(const struct config *c, const uint8_t sk[64], struct chain **out);
+void chain_close(struct chain *ch);
+/* fills in chain_id, sender, nonce (consecutive) and signs each tx */
+void chain_prepare(struct chain *ch, struct ml_tx *txs, uint32_t n, uint64_t nonce);
+int chain_nonce(struct chain *ch, uint64_t *nonce);
+/* one block with @txs at the current time; -EAGAIN if the last block is
+ * from this second already; *height on success */
+int chain_submit(struct chain *ch, struct ml_tx *txs, uint32_t n, uint64_t *height);
+/* would @txs (signed) be accepted in a block now? nothing is kept */
+int chain_check(struct chain *ch, const struct ml_tx *txs, uint32_t n);
+struct ml_ledger *chain_ledger(struct chain *ch);
+/* the account (Ed25519 public key) that signs this gateway's txs */
+void chain_account(const struct chain *ch, uint8_t pk[32]);
+
+#endif

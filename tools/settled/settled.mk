@@ -1,0 +1,113 @@
+# SPDX-License-Identifier: GPL-2.0
+#
+# settled, the settlement engine daemon: included from the top-level
+# Makefile (with ledger.mk, meterctl.mk and mltpm.mk), paths relative to
+# the repository root, everything built under $(BUILD)/settled/.
+#
+#   make settled               the daemon
+#   make install-settled       daemon, unit, example config, man pages
+#   make check-settled-host    cmocka units (TAP) under ASan+UBSan and the
+#                              command-line / config tests
+#   make check-settled-guest   settled against the simulated meters in a
+#                              QEMU guest, swtpm as its TPM, kill -9 loop
+#   make settled-deps          the Debian packages all of that needs
+#
+# SETTLED_KILL_LOOPS sets the kill -9 iterations of the guest test (50);
+# make check-settled-long runs 500.
+
+SETTLED_DEB_PACKAGES := libinih-dev libsystemd-dev man-db systemd
+
+SETTLED_DIR := tools/settled
+SETTLED_TDIR := tests/settled
+SETTLED_OUT := $(BUILD)/settled
+SETTLED_KILL_LOOPS ?= 50
+SETTLED_PKGS := libnl-genl-3.0 jansson sqlite3 libsodium libcrypto inih
+SETTLED_SYSTEMD := $(shell pkg-config --exists libsystemd && echo libsystemd)
+SETTLED_PKG_CFLAGS = $(shell pkg-config --cflags $(SETTLED_PKGS) $(SETTLED_SYSTEMD)) \
+	$(if $(SETTLED_SYSTEMD),-DHAVE_SYSTEMD)
+SETTLED_PKG_LIBS = $(shell pkg-config --libs $(SETTLED_PKGS) $(SETTLED_SYSTEMD))
+SETTLED_WARN := -std=gnu11 -D_GNU_SOURCE -Wall -Wextra -Werror
+SETTLED_INC := -I$(SETTLED_DIR) -Ilib/ledger -Ilib/libmeterlink -Ilib/mltpm -Iinclude/uapi
+SETTLED_CFLAGS := $(SETTLED_WARN) -O2 -g -MMD -MP $(SETTLED_INC)
+SETTLED_SAN := -O1 -g -fsanitize=address,undefined -fno-sanitize-recover=all \
+	-fno-omit-frame-pointer
+
+SETTLED_SRCS := $(sort $(wildcard $(SETTLED_DIR)/*.c))
+SETTLED_OBJS := $(patsubst $(SETTLED_DIR)/%.c,$(SETTLED_OUT)/obj/%.o,$(SETTLED_SRCS))
+# the pure parts, unit tested on the host
+SETTLED_PURE := $(addprefix $(SETTLED_DIR)/,config.c interval.c merkle.c spool.c log.c \
+	dispatch.c)
+SETTLED_UNITS := test_config test_merkle test_interval test_spool test_dispatch
+SETTLED_UNIT_BINS := $(addprefix $(SETTLED_OUT)/,$(SETTLED_UNITS))
+SETTLED_MLTPM_A := $(MLTPM_OUT)/libmltpm.a
+
+ifeq ($(V),1)
+SETTLED_Q :=
+else
+SETTLED_Q := @
+endif
+
+.PHONY: settled install-settled check-settled-host check-settled-guest \
+	check-settled-long settled-deps settled-guest-tests
+
+settled: $(SETTLED_OUT)/settled
+
+settled-deps:
+	@echo $(SETTLED_DEB_PACKAGES)
+
+-include $(SETTLED_OBJS:.o=.d)
+
+$(SETTLED_OUT)/obj/%.o: $(SETTLED_DIR)/%.c
+	@mkdir -p $(dir $@)
+	$(SETTLED_Q)$(CC) $(SETTLED_CFLAGS) $(SETTLED_PKG_CFLAGS) -c -o $@ $<
+
+$(SETTLED_OUT)/settled: $(SETTLED_OBJS) $(BUILD)/libmeterlink/libmeterlink.a \
+		$(LEDGER_OUT)/libmlledger.a $(SETTLED_MLTPM_A)
+	$(SETTLED_Q)$(CC) -o $@ $(SETTLED_OBJS) $(BUILD)/libmeterlink/libmeterlink.a \
+		$(SETTLED_MLTPM_A) $(LEDGER_OUT)/libmlledger.a $(SETTLED_PKG_LIBS) \
+		$(MLTPM_LIBS) -lpthread
+
+install-settled: $(SETTLED_OUT)/settled
+	install -d $(DESTDIR)$(PREFIX)/sbin $(DESTDIR)$(MANDIR)/man5 \
+		$(DESTDIR)$(MANDIR)/man8 $(DESTDIR)/lib/systemd/system \
+		$(DESTDIR)/etc/meterlink
+	install -m 0755 $(SETTLED_OUT)/settled $(DESTDIR)$(PREFIX)/sbin/settled
+	install -m 0644 $(SETTLED_DIR)/settled.8 $(DESTDIR)$(MANDIR)/man8/
+	install -m 0644 $(SETTLED_DIR)/settled.conf.5 $(DESTDIR)$(MANDIR)/man5/
+	sed 's|@SBINDIR@|$(PREFIX)/sbin|' $(SETTLED_DIR)/settled.service.in \
+		> $(DESTDIR)/lib/systemd/system/settled.service
+	install -m 0644 $(SETTLED_DIR)/settled.sysusers $(DESTDIR)/usr/lib/sysusers.d/settled.conf 2>/dev/null || \
+		{ install -d $(DESTDIR)/usr/lib/sysusers.d && \
+		  install -m 0644 $(SETTLED_DIR)/settled.sysusers $(DESTDIR)/usr/lib/sysusers.d/settled.conf; }
+	test -e $(DESTDIR)/etc/meterlink/settled.conf || \
+		install -m 0644 $(SETTLED_DIR)/settled.conf $(DESTDIR)/etc/meterlink/settled.conf
+
+# ---- tests ----
+
+$(SETTLED_OUT)/test_%: $(SETTLED_TDIR)/test_%.c $(SETTLED_PURE) $(wildcard $(SETTLED_DIR)/*.h $(SETTLED_TDIR)/*.h)
+	@mkdir -p $(dir $@)
+	$(SETTLED_Q)$(CC) $(SETTLED_WARN) $(SETTLED_SAN) $(SETTLED_INC) $(SETTLED_PKG_CFLAGS) \
+		-o $@ $< $(SETTLED_PURE) $(SETTLED_PKG_LIBS) -lcmocka
+
+check-settled-host: $(SETTLED_OUT)/settled $(SETTLED_UNIT_BINS)
+	$(SETTLED_Q)set -e; export CMOCKA_MESSAGE_OUTPUT=TAP; \
+	for t in $(SETTLED_UNIT_BINS); do echo "# $$(basename $$t)"; \
+		TMPDIR=$(SETTLED_OUT) $$t; done
+	$(SETTLED_Q)SETTLED=$(SETTLED_OUT)/settled $(SETTLED_TDIR)/host.sh
+	@echo "check-settled-host: all passed"
+
+$(SETTLED_OUT)/mktx: $(SETTLED_TDIR)/mktx.c $(LEDGER_OUT)/libmlledger.a
+	$(SETTLED_Q)$(CC) $(SETTLED_WARN) -O1 -g -Ilib/ledger -o $@ $< \
+		$(LEDGER_OUT)/libmlledger.a $(LEDGER_PKG_LIBS)
+
+settled-guest-tests: $(SETTLED_OUT)/settled $(SETTLED_OUT)/mktx meterctl
+
+check-settled-guest: settled-guest-tests
+	$(SETTLED_Q)METERLINK_BUILD=$(BUILD) tests/qemu/run-guest --timeout $${SETTLED_TEST_TIMEOUT:-1500} \
+		--log $(BUILD)/qemu/settled.log \
+		--insmod kernel/meterlink_sim.ko --insmod kernel/meterlink.ko \
+		-- $(CURDIR)/$(SETTLED_TDIR)/guest.sh $(SETTLED_KILL_LOOPS)
+
+check-settled-long:
+	$(SETTLED_Q)$(MAKE) --no-print-directory check-settled-guest SETTLED_KILL_LOOPS=500 \
+		SETTLED_TEST_TIMEOUT=7200
