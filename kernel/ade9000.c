@@ -100,6 +100,7 @@
 #define ADE9000_RESET_MS	50	/* > 46 ms after SWRST (no-OS) */
 /* f = 8000 * 2^16 / (PERIOD + 1) Hz */
 #define ADE9000_PERIOD_HZ	524288000ULL
+#define ADE9000_PERIOD_50HZ	10485759
 
 /* energy accumulated every 2 samples, cleared by reading (polling) */
 #define ADE9000_EP_POLL		(ADE9000_EP_RD_RST_EN | ADE9000_EP_EGY_PWR_EN)
@@ -275,6 +276,8 @@ static int ade9000_irq_config(struct meter_dev *m, u64 *period_ns, bool enable)
 	ret = meter_reg_read(m, ADE9000_APERIOD, &per);
 	if (ret)
 		return ret;
+	if (!per)	/* no line cycle measured yet: the nominal 50 Hz */
+		per = ADE9000_PERIOD_50HZ;
 	half_ns = div64_u64(((u64)per + 1) * NSEC_PER_SEC,
 			    2 * ADE9000_PERIOD_HZ);
 	if (!half_ns)
