@@ -42,9 +42,14 @@ struct meter_reg {
 	u16 reg_lo;
 	u8 bits;
 	u8 flags;
+	u16 stride;	/* phase p at reg + p * stride; 0: the chip's stride */
 };
 
-/* how a raw code becomes a value: raw * num / den, or num / (raw + 1) */
+/*
+ * how a raw code becomes a value: raw * num / den, or, reciprocal,
+ * num * den / (raw + 1) (den is then a second factor, so that the
+ * constant can exceed 32 bits)
+ */
 struct meter_conv {
 	u32 num;
 	u32 den;
@@ -87,6 +92,7 @@ struct meter_chip {
 
 extern const struct meter_chip meter_ade7953;
 extern const struct meter_chip meter_atm90e32;
+extern const struct meter_chip meter_ade9000;
 
 /* chip.c: register I/O helpers for the chip files */
 int meter_reg_read(struct meter_dev *m, unsigned int reg, unsigned int *val);

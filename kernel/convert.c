@@ -39,10 +39,11 @@ s64 meter_decode(const struct meter_reg *r, u32 hi, u32 lo)
 
 s64 meter_convert(const struct meter_conv *c, s64 raw, s32 ppm)
 {
+	u64 n = (u64)c->num * c->den;
 	s64 v;
 
 	if (c->reciprocal)	/* e.g. frequency from a period count */
-		v = raw + 1 > 0 ? div64_s64(c->num + (raw + 1) / 2, raw + 1) : 0;
+		v = raw + 1 > 0 ? div64_s64(n + (raw + 1) / 2, raw + 1) : 0;
 	else
 		v = meter_scale(raw, c->num, c->den);
 	return ppm ? meter_scale(v, 1000000 + ppm, 1000000) : v;

@@ -153,6 +153,7 @@ static void meter_remove(struct spi_device *spi)
 static const struct of_device_id meter_of_match[] = {
 	{ .compatible = "adi,ade7953", .data = &meter_ade7953 },
 	{ .compatible = "microchip,atm90e32", .data = &meter_atm90e32 },
+	{ .compatible = "adi,ade9000", .data = &meter_ade9000 },
 	{ }
 };
 MODULE_DEVICE_TABLE(of, meter_of_match);
@@ -160,6 +161,7 @@ MODULE_DEVICE_TABLE(of, meter_of_match);
 static const struct spi_device_id meter_spi_ids[] = {
 	{ "ade7953", (kernel_ulong_t)&meter_ade7953 },
 	{ "atm90e32", (kernel_ulong_t)&meter_atm90e32 },
+	{ "ade9000", (kernel_ulong_t)&meter_ade9000 },
 	{ }
 };
 MODULE_DEVICE_TABLE(spi, meter_spi_ids);

@@ -3,7 +3,8 @@
  * meterlink: read one sample from the chip and turn it into a record.
  *
  * Every register read is checked against the chip's own echo of the last
- * word it sent (LAST_RWDATA on the ADE7953, LastSPIData on the ATM90E32):
+ * word it sent (LAST_RWDATA on the ADE7953, LastSPIData on the ATM90E32,
+ * LAST_DATA_16/32 on the ADE9000):
  * a word corrupted on the wire is detected and the majority of three
  * copies is taken. A failed transfer flags the record; the chip keeps
  * accumulating energy in a register that was not read, so no energy is
@@ -90,7 +91,7 @@ static int read_checked(struct meter_dev *m, unsigned int reg,
 static int read_qty(struct meter_dev *m, const struct meter_reg *r,
 		    unsigned int phase, s64 *raw, u32 *flags)
 {
-	unsigned int off = phase * m->chip->phase_stride;
+	unsigned int off = phase * (r->stride ?: m->chip->phase_stride);
 	unsigned int hi, lo = 0;
 	int ret;
 

@@ -73,6 +73,7 @@ struct sim_chip {
 
 extern const struct sim_emul sim_ade7953;
 extern const struct sim_emul sim_atm90e32;
+extern const struct sim_emul sim_ade9000;
 
 /* sim_model.c */
 void sim_values(struct sim_chip *c, unsigned int phase, struct sim_values *v);

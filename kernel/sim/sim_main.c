@@ -38,7 +38,9 @@ struct sim_ctlr {
 static struct platform_device *sim_pdev;
 static struct sim_ctlr *sim;
 
-static const struct sim_emul *sim_emuls[] = { &sim_ade7953, &sim_atm90e32 };
+static const struct sim_emul *sim_emuls[] = {
+	&sim_ade7953, &sim_atm90e32, &sim_ade9000,
+};
 
 /* ---- interrupt line ---- */
 

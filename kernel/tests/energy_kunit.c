@@ -4,6 +4,7 @@
  * registers: no count lost, no rounding drift, no wrap.
  */
 #include <kunit/test.h>
+#include <linux/limits.h>
 #include <linux/random.h>
 
 #include "under_test.h"
@@ -57,6 +58,21 @@ static void atm90e32_counts_exactly(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, e.rem, 0ULL);
 }
 
+/* a full 32-bit xWATTHR_HI read (106 s at full scale) fits in 64 bits */
+static void ade9000_full_register_exact(struct kunit *test)
+{
+	const struct meter_conv *ec = e_conv(&meter_ade9000);
+	struct meter_energy e = {};
+	u64 nwh_x_den;
+
+	meter_energy_add(&e, ec, (u64)S32_MAX, 0);
+	meter_energy_add(&e, ec, 8186, 0);
+	nwh_x_den = e.nwh * ec->den + e.rem;
+	KUNIT_EXPECT_EQ(test, nwh_x_den, ((u64)S32_MAX + 8186) * 11045 * 1000);
+	/* 2^31 - 1 + 8186 counts of 1.34925484 uWh: 2897.5 kWh */
+	KUNIT_EXPECT_EQ(test, meter_energy_uwh(&e), 2897513717ULL);
+}
+
 static void calibration_applies_to_new_energy_only(struct kunit *test)
 {
 	const struct meter_conv *ec = e_conv(&meter_atm90e32);
@@ -100,6 +116,7 @@ static struct kunit_case energy_cases[] = {
 	KUNIT_CASE(many_small_reads_equal_one_large),
 	KUNIT_CASE(remainder_stays_below_one_nwh),
 	KUNIT_CASE(atm90e32_counts_exactly),
+	KUNIT_CASE(ade9000_full_register_exact),
 	KUNIT_CASE(calibration_applies_to_new_energy_only),
 	KUNIT_CASE(accumulator_does_not_wrap),
 	KUNIT_CASE(random_deltas_sum_exactly),

@@ -17,6 +17,7 @@
 #include "../netlink.c"
 #include "../ade7953.c"
 #include "../atm90e32.c"
+#include "../ade9000.c"
 
 MODULE_DESCRIPTION("KUnit suites of the meterlink driver");
 MODULE_LICENSE("GPL");

@@ -137,7 +137,7 @@ struct chip_res {
 	double voltage_uv, current_ua, power_mw, pf, freq_mhz, energy_uwh;
 };
 
-extern const struct chip_res res_ade7953, res_atm90e32;
+extern const struct chip_res res_ade7953, res_atm90e32, res_ade9000;
 
 /* |seen - expected| <= 2 * lsb + 0.1 % of |expected| */
 bool within(double expected, double seen, double lsb);
