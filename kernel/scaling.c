@@ -32,6 +32,8 @@
 /* energy one read may add, in nWh: far beyond any meter, far below 2^64 */
 #define METER_ENERGY_MAX	BIT_ULL(52)
 
+static const struct meter_ratio unity = { 1, 1 };
+
 static u64 gcd64(u64 a, u64 b)
 {
 	u64 r;
@@ -94,8 +96,12 @@ static int read_prop(struct device *dev, const struct fwnode_handle *fw,
 		return -EINVAL;
 	}
 	if (cnt != 1 && cnt != n) {
-		dev_err(dev, "%s: %d entries, expected 1 or %u (one per channel)\n",
-			name, cnt, n);
+		if (n == 1)
+			dev_err(dev, "%s: %d entries, expected 1 (one per channel)\n",
+				name, cnt);
+		else
+			dev_err(dev, "%s: %d entries, expected 1 or %u (one per channel)\n",
+				name, cnt, n);
 		return -EINVAL;
 	}
 	ret = fwnode_property_read_u32_array(fw, name, v, cnt);
@@ -253,8 +259,8 @@ int meter_scaling_derive(struct device *dev, const struct meter_chip *chip,
 		u32 vch = b->nr_v == 1 ? 0 : p;
 		u64 r_ref, t_ref, r_b, t_b;
 
-		s->gain_v[p] = (struct meter_ratio){ 1, 1 };
-		s->gain_i[p] = (struct meter_ratio){ 1, 1 };
+		s->gain_v[p] = unity;
+		s->gain_i[p] = unity;
 		if (ref->divider) {
 			ratio_set(&s->gain_v[p], b->divider[vch], ref->divider);
 			transimpedance(ref->shunt_uohm, ref->ct,
@@ -280,7 +286,7 @@ int meter_scaling_derive(struct device *dev, const struct meter_chip *chip,
 			else if (q == METER_Q_CURRENT)
 				g = &s->gain_i[p];
 			else if (q == METER_Q_PF)
-				g = &(const struct meter_ratio){ 1, 1 };
+				g = &unity;
 			ret = meter_ratio_mul(out, &base, g);
 			if (!ret)
 				ret = check_range(dev, chip, out, p, q);
