@@ -183,7 +183,7 @@ static void absurd_or_inexact_boards_are_refused(struct kunit *test)
 		PROPERTY_ENTRY_U32("meterlink,burden-micro-ohms", 999999937),
 		{ }
 	};
-	static const u32 three[] = { 1, 2, 3 };
+	static const u32 three[] = { 1000, 2000, 3000 };
 	static const struct property_entry too_long[] = {
 		PROPERTY_ENTRY_U32_ARRAY("meterlink,shunt-micro-ohms", three),
 		{ }
