@@ -42,6 +42,8 @@ FIXTURE_VARIANT(boards) {
 	unsigned int nr_phases;
 	const struct chip_res *res;
 	const char *board;			/* for device b */
+	/* scaling/ of device a, then b: divider, shunt, ct, burden */
+	const char *attrs[2][4];
 	double gv[METERLINK_MAX_PHASES];	/* expected gains of b */
 	double gi[METERLINK_MAX_PHASES];
 	const char *vreg[METERLINK_MAX_PHASES];	/* registers to compare */
@@ -59,6 +61,8 @@ FIXTURE_VARIANT_ADD(boards, ade7953) {
 	.nr_phases = 2,
 	.res = &res_ade7953,
 	.board = "divider=1001 shunt=250,0 ct=0,2000 burden=0,10000000",
+	.attrs = { { "983", "3915 3915", "0 0", "0 0" },
+		   { "1001", "250 0", "0 2000", "0 10000000" } },
 	.gv = { 1001.0 / 983, 1001.0 / 983 },
 	.gi = { 3915.0 / 250, 3915.0 / (10000000.0 / 2000) },
 	.vreg = { "VRMS", "VRMS" },
@@ -78,6 +82,8 @@ FIXTURE_VARIANT_ADD(boards, atm90e32) {
 	.nr_phases = 3,
 	.res = &res_atm90e32,
 	.board = "divider=991 ct=2500,2000,3000 burden=12000000,22000000,18000000",
+	.attrs = { { "1001 1001 1001", "0 0 0", "2000 2000 2000", "22000000 22000000 22000000" },
+		   { "991 991 991", "0 0 0", "2500 2000 3000", "12000000 22000000 18000000" } },
 	.gv = { 991.0 / 1001, 991.0 / 1001, 991.0 / 1001 },
 	.gi = { (22.0 / 2000) / (12.0 / 2500), 1.0, (22.0 / 2000) / (18.0 / 3000) },
 	.vreg = { "UrmsA", "UrmsB", "UrmsC" },
@@ -232,6 +238,16 @@ TEST_F_TIMEOUT(boards, same_signal_same_si_different_codes, 120)
 	unsigned int i;
 
 	/* what the driver says it applies */
+	static const char *const names[4] = {
+		"scaling/voltage_divider_ratio", "scaling/shunt_micro_ohms",
+		"scaling/ct_ratio", "scaling/burden_micro_ohms",
+	};
+	for (i = 0; i < 4; i++) {
+		ASSERT_EQ(0, meter_attr(&self->a, names[i], buf, sizeof(buf))) TH_LOG("%s", sim_err);
+		EXPECT_STREQ(variant->attrs[0][i], buf);
+		ASSERT_EQ(0, meter_attr(&self->b, names[i], buf, sizeof(buf))) TH_LOG("%s", sim_err);
+		EXPECT_STREQ(variant->attrs[1][i], buf);
+	}
 	ASSERT_EQ(0, meter_attr(&self->a, "scaling/source", buf, sizeof(buf))) TH_LOG("%s", sim_err);
 	ASSERT_STREQ("reference", buf);
 	ASSERT_EQ(0, meter_attr(&self->b, "scaling/source", buf, sizeof(buf))) TH_LOG("%s", sim_err);
