@@ -373,4 +373,6 @@ const struct meter_chip meter_ade9000 = {
 		[METER_Q_E_EXPORT] = { 11045, 8186 },
 	},
 	.dump = ade9000_dump,
+	/* ADI's evaluation board: 801:1 divider, 2500:1 CTs into 10.2 Ohm */
+	.ref = { .divider = 801, .ct = 2500, .burden_uohm = 10200000 },
 };

@@ -56,6 +56,24 @@ struct meter_conv {
 	bool reciprocal;
 };
 
+/* an exact non-negative rational, reduced; den > 0 */
+struct meter_ratio {
+	u64 num;
+	u64 den;
+};
+
+/*
+ * The board a chip's conversion constants assume: line voltage over the
+ * voltage at the chip's pins, and either a shunt or a current transformer
+ * (turns ratio) with its burden. Documentation/scaling.rst.
+ */
+struct meter_ref_board {
+	u32 divider;
+	u32 ct;
+	u32 burden_uohm;
+	u32 shunt_uohm;		/* non-zero: a shunt, @ct and @burden unused */
+};
+
 struct meter_named_reg {
 	const char *name;
 	u16 reg;
@@ -87,6 +105,7 @@ struct meter_chip {
 	struct meter_reg regs[METER_Q_MAX];
 	unsigned int phase_stride;
 	struct meter_conv conv[METER_Q_MAX];	/* energy: to uWh */
+	struct meter_ref_board ref;	/* the board @conv holds for */
 	const struct meter_named_reg *dump;	/* for debugfs, NULL ended */
 };
 

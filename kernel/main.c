@@ -79,6 +79,15 @@ static int meter_probe(struct spi_device *spi)
 	m = kzalloc(sizeof(*m), GFP_KERNEL);
 	if (!m)
 		return -ENOMEM;
+	ret = meter_board_read(&spi->dev, dev_fwnode(&spi->dev), chip,
+			       &m->scale.board);
+	if (!ret)
+		ret = meter_scaling_derive(&spi->dev, chip, &m->scale.board,
+					   &m->scale);
+	if (ret) {
+		kfree(m);
+		return ret;
+	}
 	m->chip = chip;
 	m->spi = spi;
 	m->irq = spi->irq;

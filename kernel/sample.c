@@ -111,10 +111,9 @@ static void read_energy(struct meter_dev *m, unsigned int p,
 	const struct meter_chip *c = m->chip;
 	const struct meter_reg *ri = &c->regs[METER_Q_E_IMPORT];
 	const struct meter_reg *re = &c->regs[METER_Q_E_EXPORT];
+	const struct meter_ratio *ci = &m->scale.conv[p][METER_Q_E_IMPORT];
+	const struct meter_ratio *ce = &m->scale.conv[p][METER_Q_E_EXPORT];
 	s64 raw;
-
-	const struct meter_conv *ci = &c->conv[METER_Q_E_IMPORT];
-	const struct meter_conv *ce = &c->conv[METER_Q_E_EXPORT];
 
 	if (!read_qty(m, ri, p, &raw, flags)) {
 		if (raw >= 0)
@@ -175,7 +174,11 @@ void meter_sample(struct meter_dev *m, s64 rt, s64 bt, u32 flags)
 			}
 			if (read_qty(m, r, p, &raw, &flags))
 				continue;
-			v = meter_convert(&c->conv[q], raw, qty_ppm(&cal.phase[p], q));
+			if (q == METER_Q_PF || q == METER_Q_FREQ)
+				v = meter_convert(&c->conv[q], raw, 0);
+			else
+				v = meter_ratio_convert(&m->scale.conv[p][q], raw,
+							qty_ppm(&cal.phase[p], q));
 			val[q] = v;
 			shared[q] = v;
 		}

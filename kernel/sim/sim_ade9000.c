@@ -364,6 +364,8 @@ static void ade9_tick(struct sim_chip *c)
 const struct sim_emul sim_ade9000 = {
 	.name = "ade9000",
 	.nr_phases = 3,
+	/* the driver's reference board: ADI's evaluation board */
+	.ref = { .divider = 801, .ct = 2500, .burden_uohm = 10200000 },
 	.priv_size = sizeof(struct ade9),
 	.reset = ade9_reset,
 	.frame = ade9_frame,

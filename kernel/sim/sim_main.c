@@ -10,6 +10,7 @@
 #include <linux/irqdomain.h>
 #include <linux/module.h>
 #include <linux/platform_device.h>
+#include <linux/property.h>
 #include <linux/slab.h>
 #include <linux/spi/spi.h>
 #include <linux/uaccess.h>
@@ -241,6 +242,8 @@ static struct sim_chip *sim_chip_new(const struct sim_emul *e)
 	for (p = 0; p < SIM_MAX_PHASES; p++) {
 		c->model[p].v_uv = 230000000;
 		c->model[p].f_mhz = 50000;
+		c->v_q32[p] = SIM_Q32_ONE;
+		c->i_q32[p] = SIM_Q32_ONE;
 	}
 	c->last = ktime_get();
 	e->reset(c);
@@ -426,8 +429,9 @@ static int stats_show(struct seq_file *s, void *unused)
 DEFINE_SHOW_ATTRIBUTE(stats);
 
 static int sim_create(const char *alias, unsigned int cs, bool irq,
-		      const char *as)
+		      const char *as, const struct sim_board_args *board)
 {
+	struct fwnode_handle *fw;
 	struct spi_board_info info = {
 		.max_speed_hz = 1000000,
 		.mode = SPI_MODE_3,
@@ -449,6 +453,14 @@ static int sim_create(const char *alias, unsigned int cs, bool irq,
 	c = sim_chip_new(e);
 	if (!c)
 		return -ENOMEM;
+	/* the board, for the emulator and, as firmware would, for the driver */
+	fw = sim_board_node(board);
+	if (IS_ERR(fw)) {
+		sim_chip_free(c);
+		return PTR_ERR(fw);
+	}
+	sim_board_apply(c, fw);
+	info.swnode = to_software_node(fw);
 
 	mutex_lock(&sim->lock);
 	if (s->chip) {
@@ -466,6 +478,8 @@ static int sim_create(const char *alias, unsigned int cs, bool irq,
 	}
 	s->chip = c;	/* the driver's probe talks to it at once */
 	s->spi = spi_new_device(sim->ctlr, &info);
+	fwnode_remove_software_node(fw);	/* the device holds its own */
+	fw = NULL;
 	if (!s->spi) {
 		s->chip = NULL;
 		ret = -EIO;
@@ -480,38 +494,43 @@ static int sim_create(const char *alias, unsigned int cs, bool irq,
 	return 0;
 err:
 	mutex_unlock(&sim->lock);
+	fwnode_remove_software_node(fw);
 	sim_chip_free(c);
 	return ret;
 }
 
+/* "<modalias> <cs> [irq] [as=<emulator>] [<board>=<v>[,<v>...]]..." */
 static ssize_t new_device_write(struct file *f, const char __user *ubuf,
 				size_t n, loff_t *ppos)
 {
-	char buf[96], alias[SPI_NAME_SIZE + 1], w1[24] = "", w2[24] = "";
+	struct sim_board_args board = { };
+	char buf[192], *p, *alias, *w;
 	const char *as = NULL;
 	bool irq = false;
 	unsigned int cs;
-	int k, ret;
+	int ret;
 
 	if (n >= sizeof(buf))
 		return -EINVAL;
 	if (copy_from_user(buf, ubuf, n))
 		return -EFAULT;
 	buf[n] = '\0';
-	k = sscanf(buf, "%32s %u %23s %23s", alias, &cs, w1, w2);
-	if (k < 2 || cs >= SIM_NUM_CS)
+	p = strim(buf);
+	alias = strsep(&p, " ");
+	w = strsep(&p, " ");
+	if (!*alias || !w || kstrtouint(w, 10, &cs) || cs >= SIM_NUM_CS)
 		return -EINVAL;
-	for (ret = 0; ret < 2; ret++) {
-		const char *w = ret ? w2 : w1;
-
+	while ((w = strsep(&p, " "))) {
+		if (!*w)
+			continue;
 		if (!strcmp(w, "irq"))
 			irq = true;
 		else if (!strncmp(w, "as=", 3))
 			as = w + 3;
-		else if (*w)
+		else if (sim_board_arg(&board, w))
 			return -EINVAL;
 	}
-	ret = sim_create(alias, cs, irq, as ? as : alias);
+	ret = sim_create(alias, cs, irq, as ? as : alias, &board);
 	return ret ? ret : n;
 }
 

@@ -8,6 +8,7 @@
 #include <linux/module.h>
 
 #include "../convert.c"
+#include "../scaling.c"
 #include "../ring.c"
 #include "../sample.c"
 #include "../acquisition.c"
