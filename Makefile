@@ -49,6 +49,7 @@ include tools/meterctl/meterctl.mk
 include dts-overlays/dtbs.mk
 include udev/udev.mk
 include kernel/dkms.mk
+include tests/arm64/arm64.mk
 
 .PHONY: all modules tools selftests check check-deps check-build style bench \
 	install modules_install clean demo deb check-deb
