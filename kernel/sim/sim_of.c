@@ -45,13 +45,20 @@ static int sim_of_add_chip(struct device *dev, struct device_node *child)
 	ret = of_property_read_string(child, "compatible", &compat);
 	if (ret)
 		return dev_err_probe(dev, ret, "%pOF: no compatible\n", child);
+	if (cs >= SIM_NUM_CS)
+		return dev_err_probe(dev, -EINVAL,
+				     "%pOF: chip select %u is not 0..%u\n",
+				     child, cs, SIM_NUM_CS - 1);
 	emul = strchr(compat, ',');
 	emul = emul ? emul + 1 : compat;
 	ret = sim_add_of_chip(cs, emul);
 	if (ret == -EINVAL)
+		return dev_err_probe(dev, ret, "%pOF: no emulator for \"%s\"\n",
+				     child, compat);
+	if (ret == -EBUSY)
 		return dev_err_probe(dev, ret,
-				     "%pOF: no emulator for \"%s\" or chip select %u is not 0..%u\n",
-				     child, compat, cs, SIM_NUM_CS - 1);
+				     "%pOF: chip select %u is taken by another node\n",
+				     child, cs);
 	if (ret)
 		return dev_err_probe(dev, ret, "%pOF: cannot add the chip\n",
 				     child);
