@@ -99,6 +99,7 @@ check: check-deps
 	$(Q)tests/qemu/selftest.sh
 	$(Q)tests/run-kselftests.sh
 	$(Q)$(MAKE) --no-print-directory check-meterctl-guest check-udev check-dkms check-deb
+	$(Q)$(MAKE) --no-print-directory check-arm64
 	$(Q)tests/run-debug-kernel.sh
 
 bench: check-deps
