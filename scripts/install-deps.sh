@@ -25,6 +25,8 @@ pkgs=(
 	dkms dh-dkms debhelper lintian
 	# the TPM layer (lib/mltpm/mltpm.mk: MLTPM_DEB_PACKAGES)
 	libtss2-dev swtpm tpm2-tools openssl
+	# the arm64 gateway test (tests/arm64/arm64.mk: ARM64_DEB_PACKAGES)
+	gcc-aarch64-linux-gnu libc6-dev-arm64-cross qemu-system-arm gzip
 )
 
 # One dpkg-query for all packages; unknown packages print nothing and count as missing.
@@ -61,3 +63,5 @@ if [[ ! -d /usr/src/linux-headers-$ver ]]; then
 	exit 1
 fi
 echo "install-deps: ok (kernel $ver, headers /usr/src/linux-headers-$ver)"
+# Debian's arm64 kernel and guest programs for make check-arm64, unpacked in a cache
+"$(dirname "$0")/arm64-deps.sh" >/dev/null

@@ -10,6 +10,7 @@
 #include <linux/hrtimer.h>
 #include <linux/irq_work.h>
 #include <linux/ktime.h>
+#include <linux/mod_devicetable.h>
 #include <linux/spinlock.h>
 #include <linux/types.h>
 
@@ -111,5 +112,13 @@ u32 sim_board_scale(u32 x, u64 f);
 /* sim_main.c: call with c->lock held after the chip's IRQ state changed */
 void sim_irq_update(struct sim_chip *c);
 void sim_tick_restart(struct sim_chip *c);
+int sim_add_of_chip(unsigned int cs, const char *emul,
+		    const struct fwnode_handle *board);
+
+/* sim_of.c: the controller and its chips from a device tree node */
+struct device;
+extern const struct of_device_id sim_of_match[];
+bool sim_of_present(void);
+int sim_of_add_chips(struct device *dev);
 
 #endif /* _METER_SIM_H */
