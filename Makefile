@@ -53,6 +53,7 @@ include dts-overlays/dtbs.mk
 include udev/udev.mk
 include kernel/dkms.mk
 include tools/ledgerctl/ledgerctl.mk
+include tests/arm64/arm64.mk
 
 .PHONY: all modules tools selftests check check-deps check-build style bench \
 	install modules_install clean demo deb check-deb
@@ -103,6 +104,7 @@ check: check-deps
 	$(Q)tests/qemu/selftest.sh
 	$(Q)tests/run-kselftests.sh
 	$(Q)$(MAKE) --no-print-directory check-meterctl-guest check-udev check-dkms check-deb
+	$(Q)$(MAKE) --no-print-directory check-arm64
 	$(Q)tests/run-debug-kernel.sh
 
 bench: check-deps

@@ -26,7 +26,8 @@ DTBS_DEB_PACKAGES := device-tree-compiler cpp dt-schema xz-utils \
 
 DTBS_SRCDIR := dts-overlays
 DTBS_BINDINGS_DIR := Documentation/devicetree/bindings
-DTBS_BINDINGS := $(wildcard $(DTBS_BINDINGS_DIR)/iio/meter/*.yaml)
+DTBS_BINDINGS := $(wildcard $(DTBS_BINDINGS_DIR)/iio/meter/*.yaml \
+	$(DTBS_BINDINGS_DIR)/spi/meterlink,*.yaml)
 DTBS_OUT := $(BUILD)/dtbs
 DTBS_KSRC := $(DTBS_OUT)/ksrc
 DTBS_SCHEMA := $(DTBS_OUT)/schema
@@ -81,7 +82,7 @@ $(DTBS_SCHEMA)/.stamp: $(DTBS_KSRC)/.stamp $(DTBS_BINDINGS)
 		$(DTBS_KSRC)/$(DTBS_BINDINGS_DIR)/vendor-prefixes.yaml \
 		>$(DTBS_SCHEMA)/vendor-prefixes.yaml
 	$(Q)grep -q '"^meterlink,' $(DTBS_SCHEMA)/vendor-prefixes.yaml
-	$(Q)cp $(DTBS_BINDINGS) $(DTBS_SCHEMA)/iio/meter/
+	$(Q)for y in $(DTBS_BINDINGS); do cp $$y $(DTBS_SCHEMA)/$${y#$(DTBS_BINDINGS_DIR)/}; done
 	@touch $@
 
 $(DTBS_OUT)/processed-schema.json: $(DTBS_SCHEMA)/.stamp
@@ -95,7 +96,7 @@ check-dt-bindings: $(DTBS_OUT)/processed-schema.json
 	$(Q)set -e; for y in $(DTBS_BINDINGS); do \
 		n=$$(basename $$y .yaml); o=$(DTBS_OUT)/bindings/$$n; \
 		mkdir -p $(DTBS_OUT)/bindings; \
-		dt-doc-validate -u $(DTBS_SCHEMA) $(DTBS_SCHEMA)/iio/meter/$$n.yaml >$$o.log 2>&1 || true; \
+		dt-doc-validate -u $(DTBS_SCHEMA) $(DTBS_SCHEMA)/$${y#$(DTBS_BINDINGS_DIR)/} >$$o.log 2>&1 || true; \
 		if [ -s $$o.log ]; then cat $$o.log >&2; echo "check-dtbs: $$y: dt-doc-validate failed" >&2; exit 1; fi; \
 		dt-extract-example $$y >$$o.example.dts; \
 		$(DTBS_CPP) -o $$o.example.pp.dts $$o.example.dts; \

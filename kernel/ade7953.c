@@ -7,6 +7,12 @@
  * ade7953_spi component; default board scaling is the Shelly reference
  * design that ESPHome and Tasmota use (VRMS/26000 V, IRMS/100000 A,
  * WATT/154 W, f = 223750/(PERIOD+1) Hz).
+ *
+ * Reference board for those constants: with the datasheet's full scale
+ * (VRMS and IRMS 9032007 at 0.5 V peak, PGA gain 1, as also used by public
+ * ADE7953 drivers), 26000 codes per line volt is a divider of 983 and
+ * 100000 codes per ampere a 3915 uOhm shunt, both within 0.05 %; the gain
+ * calibration takes what remains (Documentation/scaling.rst).
  */
 #include <linux/bits.h>
 #include <linux/delay.h>
@@ -302,5 +308,6 @@ const struct meter_chip meter_ade7953 = {
 		[METER_Q_E_IMPORT] = { 80000, 693 },	/* 64e6/(154*3600) uWh */
 		[METER_Q_E_EXPORT] = { 80000, 693 },
 	},
+	.ref = { .divider = 983, .shunt_uohm = 3915 },
 	.dump = ade7953_dump,
 };

@@ -8,6 +8,11 @@
  * read) then a 16-bit data word; RMS voltage 10 mV, current 1 mA, power
  * 0.32 mW, PF 1/1000, frequency 10 mHz; energy 0.01 CF pulse at the
  * 3200 imp/kWh meter constant set by PLconst.
+ *
+ * Those LSBs hold once Ugain/Igain are calibrated for a front end, which
+ * this driver does not write; it takes as its reference board the one of
+ * the device tree binding's example: a 1001:1 divider and 2000:1 current
+ * transformers on 22 Ohm burdens (Documentation/scaling.rst).
  */
 #include <linux/bits.h>
 #include <linux/delay.h>
@@ -210,5 +215,6 @@ const struct meter_chip meter_atm90e32 = {
 		[METER_Q_E_IMPORT] = { 3125, 1 },	/* 10 Wh / 3200 */
 		[METER_Q_E_EXPORT] = { 3125, 1 },
 	},
+	.ref = { .divider = 1001, .ct = 2000, .burden_uohm = 22000000 },
 	.dump = atm90e32_dump,
 };

@@ -42,13 +42,36 @@ struct meter_reg {
 	u16 reg_lo;
 	u8 bits;
 	u8 flags;
+	u16 stride;	/* phase p at reg + p * stride; 0: the chip's stride */
 };
 
-/* how a raw code becomes a value: raw * num / den, or num / (raw + 1) */
+/*
+ * how a raw code becomes a value: raw * num / den, or, reciprocal,
+ * num * den / (raw + 1) (den is then a second factor, so that the
+ * constant can exceed 32 bits)
+ */
 struct meter_conv {
 	u32 num;
 	u32 den;
 	bool reciprocal;
+};
+
+/* an exact non-negative rational, reduced; den > 0 */
+struct meter_ratio {
+	u64 num;
+	u64 den;
+};
+
+/*
+ * The board a chip's conversion constants assume: line voltage over the
+ * voltage at the chip's pins, and either a shunt or a current transformer
+ * (turns ratio) with its burden. Documentation/scaling.rst.
+ */
+struct meter_ref_board {
+	u32 divider;
+	u32 ct;
+	u32 burden_uohm;
+	u32 shunt_uohm;		/* non-zero: a shunt, @ct and @burden unused */
 };
 
 struct meter_named_reg {
@@ -82,11 +105,13 @@ struct meter_chip {
 	struct meter_reg regs[METER_Q_MAX];
 	unsigned int phase_stride;
 	struct meter_conv conv[METER_Q_MAX];	/* energy: to uWh */
+	struct meter_ref_board ref;	/* the board @conv holds for */
 	const struct meter_named_reg *dump;	/* for debugfs, NULL ended */
 };
 
 extern const struct meter_chip meter_ade7953;
 extern const struct meter_chip meter_atm90e32;
+extern const struct meter_chip meter_ade9000;
 
 /* chip.c: register I/O helpers for the chip files */
 int meter_reg_read(struct meter_dev *m, unsigned int reg, unsigned int *val);

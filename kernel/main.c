@@ -79,6 +79,15 @@ static int meter_probe(struct spi_device *spi)
 	m = kzalloc(sizeof(*m), GFP_KERNEL);
 	if (!m)
 		return -ENOMEM;
+	ret = meter_board_read(&spi->dev, dev_fwnode(&spi->dev), chip,
+			       &m->scale.board);
+	if (!ret)
+		ret = meter_scaling_derive(&spi->dev, chip, &m->scale.board,
+					   &m->scale);
+	if (ret) {
+		kfree(m);
+		return ret;
+	}
 	m->chip = chip;
 	m->spi = spi;
 	m->irq = spi->irq;
@@ -153,6 +162,7 @@ static void meter_remove(struct spi_device *spi)
 static const struct of_device_id meter_of_match[] = {
 	{ .compatible = "adi,ade7953", .data = &meter_ade7953 },
 	{ .compatible = "microchip,atm90e32", .data = &meter_atm90e32 },
+	{ .compatible = "adi,ade9000", .data = &meter_ade9000 },
 	{ }
 };
 MODULE_DEVICE_TABLE(of, meter_of_match);
@@ -160,6 +170,7 @@ MODULE_DEVICE_TABLE(of, meter_of_match);
 static const struct spi_device_id meter_spi_ids[] = {
 	{ "ade7953", (kernel_ulong_t)&meter_ade7953 },
 	{ "atm90e32", (kernel_ulong_t)&meter_atm90e32 },
+	{ "ade9000", (kernel_ulong_t)&meter_ade9000 },
 	{ }
 };
 MODULE_DEVICE_TABLE(spi, meter_spi_ids);

@@ -17,6 +17,7 @@
 
 #include "convert.h"
 #include "ring.h"
+#include "scaling.h"
 
 struct meter_chip;
 
@@ -51,6 +52,7 @@ struct meter_dev {
 	u32 mode;
 	u64 period_ns;
 	struct meterlink_calibration calib;
+	struct meter_scaling scale;	/* set in probe, constant after */
 
 	/* acquisition: one sample at a time, from the IRQ thread or the work */
 	struct mutex io_lock;

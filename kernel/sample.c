@@ -3,7 +3,8 @@
  * meterlink: read one sample from the chip and turn it into a record.
  *
  * Every register read is checked against the chip's own echo of the last
- * word it sent (LAST_RWDATA on the ADE7953, LastSPIData on the ATM90E32):
+ * word it sent (LAST_RWDATA on the ADE7953, LastSPIData on the ATM90E32,
+ * LAST_DATA_16/32 on the ADE9000):
  * a word corrupted on the wire is detected and the majority of three
  * copies is taken. A failed transfer flags the record; the chip keeps
  * accumulating energy in a register that was not read, so no energy is
@@ -90,7 +91,7 @@ static int read_checked(struct meter_dev *m, unsigned int reg,
 static int read_qty(struct meter_dev *m, const struct meter_reg *r,
 		    unsigned int phase, s64 *raw, u32 *flags)
 {
-	unsigned int off = phase * m->chip->phase_stride;
+	unsigned int off = phase * (r->stride ?: m->chip->phase_stride);
 	unsigned int hi, lo = 0;
 	int ret;
 
@@ -110,10 +111,9 @@ static void read_energy(struct meter_dev *m, unsigned int p,
 	const struct meter_chip *c = m->chip;
 	const struct meter_reg *ri = &c->regs[METER_Q_E_IMPORT];
 	const struct meter_reg *re = &c->regs[METER_Q_E_EXPORT];
+	const struct meter_ratio *ci = &m->scale.conv[p][METER_Q_E_IMPORT];
+	const struct meter_ratio *ce = &m->scale.conv[p][METER_Q_E_EXPORT];
 	s64 raw;
-
-	const struct meter_conv *ci = &c->conv[METER_Q_E_IMPORT];
-	const struct meter_conv *ce = &c->conv[METER_Q_E_EXPORT];
 
 	if (!read_qty(m, ri, p, &raw, flags)) {
 		if (raw >= 0)
@@ -174,7 +174,11 @@ void meter_sample(struct meter_dev *m, s64 rt, s64 bt, u32 flags)
 			}
 			if (read_qty(m, r, p, &raw, &flags))
 				continue;
-			v = meter_convert(&c->conv[q], raw, qty_ppm(&cal.phase[p], q));
+			if (q == METER_Q_PF || q == METER_Q_FREQ)
+				v = meter_convert(&c->conv[q], raw, 0);
+			else
+				v = meter_ratio_convert(&m->scale.conv[p][q], raw,
+							qty_ppm(&cal.phase[p], q));
 			val[q] = v;
 			shared[q] = v;
 		}

@@ -108,7 +108,117 @@ static const struct attribute_group meter_group = {
 	.attrs = meter_attrs,
 };
 
+/* scaling/: what the driver applies, read-only (Documentation/scaling.rst) */
+
+static ssize_t source_show(struct device *dev, struct device_attribute *attr,
+			   char *buf)
+{
+	return sysfs_emit(buf, "%s\n", to_meter(dev)->scale.board.from_firmware ?
+			  "firmware" : "reference");
+}
+static DEVICE_ATTR_RO(source);
+
+/* one value per channel, space separated */
+static ssize_t show_u32s(char *buf, const u32 *v, u32 n)
+{
+	int len = 0;
+	u32 i;
+
+	for (i = 0; i < n; i++)
+		len += sysfs_emit_at(buf, len, "%s%u", i ? " " : "", v[i]);
+	return len + sysfs_emit_at(buf, len, "\n");
+}
+
+static ssize_t voltage_divider_ratio_show(struct device *dev,
+					  struct device_attribute *attr,
+					  char *buf)
+{
+	const struct meter_board *b = &to_meter(dev)->scale.board;
+
+	return show_u32s(buf, b->divider, b->nr_v);
+}
+static DEVICE_ATTR_RO(voltage_divider_ratio);
+
+static ssize_t ct_ratio_show(struct device *dev, struct device_attribute *attr,
+			     char *buf)
+{
+	const struct meter_board *b = &to_meter(dev)->scale.board;
+
+	return show_u32s(buf, b->ct, b->nr_i);
+}
+static DEVICE_ATTR_RO(ct_ratio);
+
+static ssize_t burden_micro_ohms_show(struct device *dev,
+				      struct device_attribute *attr, char *buf)
+{
+	const struct meter_board *b = &to_meter(dev)->scale.board;
+
+	return show_u32s(buf, b->burden_uohm, b->nr_i);
+}
+static DEVICE_ATTR_RO(burden_micro_ohms);
+
+static ssize_t shunt_micro_ohms_show(struct device *dev,
+				     struct device_attribute *attr, char *buf)
+{
+	const struct meter_board *b = &to_meter(dev)->scale.board;
+
+	return show_u32s(buf, b->shunt_uohm, b->nr_i);
+}
+static DEVICE_ATTR_RO(shunt_micro_ohms);
+
+/* per phase "num/den", against the chip's reference board */
+static ssize_t show_gains(struct device *dev, char *buf,
+			  const struct meter_ratio *g)
+{
+	u32 i, n = to_meter(dev)->chip->nr_phases;
+	int len = 0;
+
+	for (i = 0; i < n; i++)
+		len += sysfs_emit_at(buf, len, "%s%llu/%llu", i ? " " : "",
+				     g[i].num, g[i].den);
+	return len + sysfs_emit_at(buf, len, "\n");
+}
+
+static ssize_t voltage_gain_show(struct device *dev,
+				 struct device_attribute *attr, char *buf)
+{
+	return show_gains(dev, buf, to_meter(dev)->scale.gain_v);
+}
+static DEVICE_ATTR_RO(voltage_gain);
+
+static ssize_t current_gain_show(struct device *dev,
+				 struct device_attribute *attr, char *buf)
+{
+	return show_gains(dev, buf, to_meter(dev)->scale.gain_i);
+}
+static DEVICE_ATTR_RO(current_gain);
+
+static ssize_t power_gain_show(struct device *dev,
+			       struct device_attribute *attr, char *buf)
+{
+	return show_gains(dev, buf, to_meter(dev)->scale.gain_p);
+}
+static DEVICE_ATTR_RO(power_gain);
+
+static struct attribute *scaling_attrs[] = {
+	&dev_attr_source.attr,
+	&dev_attr_voltage_divider_ratio.attr,
+	&dev_attr_ct_ratio.attr,
+	&dev_attr_burden_micro_ohms.attr,
+	&dev_attr_shunt_micro_ohms.attr,
+	&dev_attr_voltage_gain.attr,
+	&dev_attr_current_gain.attr,
+	&dev_attr_power_gain.attr,
+	NULL
+};
+
+static const struct attribute_group scaling_group = {
+	.name = "scaling",
+	.attrs = scaling_attrs,
+};
+
 const struct attribute_group *meter_groups[] = {
 	&meter_group,
+	&scaling_group,
 	NULL
 };

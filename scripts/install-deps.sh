@@ -31,6 +31,8 @@ pkgs=(
 	libtss2-dev swtpm tpm2-tools openssl
 	# settled (tools/settled/settled.mk: SETTLED_DEB_PACKAGES)
 	libinih-dev libsystemd-dev man-db systemd
+	# the arm64 gateway test (tests/arm64/arm64.mk: ARM64_DEB_PACKAGES)
+	gcc-aarch64-linux-gnu libc6-dev-arm64-cross qemu-system-arm gzip
 )
 
 # One dpkg-query for all packages; unknown packages print nothing and count as missing.
@@ -67,3 +69,5 @@ if [[ ! -d /usr/src/linux-headers-$ver ]]; then
 	exit 1
 fi
 echo "install-deps: ok (kernel $ver, headers /usr/src/linux-headers-$ver)"
+# Debian's arm64 kernel and guest programs for make check-arm64, unpacked in a cache
+"$(dirname "$0")/arm64-deps.sh" >/dev/null

@@ -261,6 +261,8 @@ const struct sim_emul sim_ade7953 = {
 	.name = "ade7953",
 	.nr_phases = 2,
 	.shared_voltage = true,
+	/* the driver's reference board: VRMS 26000/V over 983, IRMS 1e5/A */
+	.ref = { .divider = 983, .shunt_uohm = 3915 },
 	.priv_size = sizeof(struct ade),
 	.reset = ade_reset,
 	.frame = ade_frame,

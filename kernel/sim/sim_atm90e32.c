@@ -268,6 +268,8 @@ static u64 atm_tick_ns(struct sim_chip *c)
 const struct sim_emul sim_atm90e32 = {
 	.name = "atm90e32",
 	.nr_phases = 3,
+	/* the driver's reference board: 1001:1 divider, 2000:1 CT on 22 Ohm */
+	.ref = { .divider = 1001, .ct = 2000, .burden_uohm = 22000000 },
 	.priv_size = sizeof(struct atm),
 	.reset = atm_reset,
 	.frame = atm_frame,

@@ -10,6 +10,7 @@
 #include <linux/irqdomain.h>
 #include <linux/module.h>
 #include <linux/platform_device.h>
+#include <linux/property.h>
 #include <linux/slab.h>
 #include <linux/spi/spi.h>
 #include <linux/uaccess.h>
@@ -35,10 +36,22 @@ struct sim_ctlr {
 	struct dentry *new_file, *delete_file;
 };
 
-static struct platform_device *sim_pdev;
+static struct platform_device *sim_pdev;	/* when no device tree node */
 static struct sim_ctlr *sim;
 
-static const struct sim_emul *sim_emuls[] = { &sim_ade7953, &sim_atm90e32 };
+static const struct sim_emul *sim_emuls[] = {
+	&sim_ade7953, &sim_atm90e32, &sim_ade9000,
+};
+
+static const struct sim_emul *sim_emul_find(const char *name)
+{
+	unsigned int i;
+
+	for (i = 0; i < ARRAY_SIZE(sim_emuls); i++)
+		if (!strcmp(name, sim_emuls[i]->name))
+			return sim_emuls[i];
+	return NULL;
+}
 
 /* ---- interrupt line ---- */
 
@@ -93,22 +106,40 @@ static void sim_irq_unmask(struct irq_data *d)
 	spin_unlock_irqrestore(&c->lock, flags);
 }
 
+/* the emulated line is a level; its polarity is only a matter of wiring */
+static int sim_irq_set_type(struct irq_data *d, unsigned int type)
+{
+	return type & IRQ_TYPE_LEVEL_MASK ? 0 : -EINVAL;
+}
+
 static struct irq_chip sim_irq_chip = {
 	.name = "meterlink-sim",
 	.irq_mask = sim_irq_mask,
 	.irq_unmask = sim_irq_unmask,
+	.irq_set_type = sim_irq_set_type,
 };
 
+/*
+ * hwirq N is the IRQ output of the chip at chip select N. Mappings are made
+ * by new_device (with sim->lock held) or, from a device tree "interrupts"
+ * property, when the SPI core probes the chip's driver.
+ */
 static int sim_irq_map(struct irq_domain *d, unsigned int virq,
 		       irq_hw_number_t hw)
 {
+	struct sim_chip *c = hw < SIM_NUM_CS ? sim->slot[hw].chip : NULL;
+
+	if (!c)
+		return -ENXIO;
+	c->virq = virq;
+	irq_set_chip_data(virq, c);
 	irq_set_chip_and_handler(virq, &sim_irq_chip, handle_level_irq);
 	return 0;
 }
 
 static const struct irq_domain_ops sim_irq_ops = {
 	.map = sim_irq_map,
-	.xlate = irq_domain_xlate_onecell,
+	.xlate = irq_domain_xlate_onetwocell,
 };
 
 static enum hrtimer_restart sim_tick_fn(struct hrtimer *t)
@@ -239,6 +270,8 @@ static struct sim_chip *sim_chip_new(const struct sim_emul *e)
 	for (p = 0; p < SIM_MAX_PHASES; p++) {
 		c->model[p].v_uv = 230000000;
 		c->model[p].f_mhz = 50000;
+		c->v_q32[p] = SIM_Q32_ONE;
+		c->i_q32[p] = SIM_Q32_ONE;
 	}
 	c->last = ktime_get();
 	e->reset(c);
@@ -423,93 +456,142 @@ static int stats_show(struct seq_file *s, void *unused)
 }
 DEFINE_SHOW_ATTRIBUTE(stats);
 
+/* A new chip answering as @e at @cs, with its debugfs files; sim->lock held. */
+static struct sim_chip *sim_attach(unsigned int cs, const struct sim_emul *e)
+{
+	struct sim_slot *s = &sim->slot[cs];
+	struct sim_chip *c;
+	char name[8];
+
+	if (s->chip)
+		return ERR_PTR(-EBUSY);
+	c = sim_chip_new(e);
+	if (!c)
+		return ERR_PTR(-ENOMEM);
+	s->chip = c;
+	snprintf(name, sizeof(name), "cs%u", cs);
+	s->dir = debugfs_create_dir(name, sim->dir);
+	debugfs_create_file("model", 0600, s->dir, c, &model_fops);
+	debugfs_create_file("fault", 0200, s->dir, c, &fault_fops);
+	debugfs_create_file("stats", 0400, s->dir, c, &stats_fops);
+	return c;
+}
+
+/* undoes sim_attach() for a chip that never got its SPI device */
+static void sim_detach(unsigned int cs)
+{
+	struct sim_slot *s = &sim->slot[cs];
+
+	debugfs_remove(s->dir);
+	sim_chip_free(s->chip);
+	s->chip = NULL;
+	s->dir = NULL;
+}
+
+/*
+ * A chip for a device tree node; its SPI device comes from the SPI core. The
+ * emulator sees the model through the board the node describes, as the
+ * driver will.
+ */
+int sim_add_of_chip(unsigned int cs, const char *emul,
+		    const struct fwnode_handle *board)
+{
+	const struct sim_emul *e = sim_emul_find(emul);
+	struct sim_chip *c;
+
+	if (cs >= SIM_NUM_CS || !e)
+		return -EINVAL;
+	mutex_lock(&sim->lock);
+	c = sim_attach(cs, e);
+	if (!IS_ERR(c))
+		sim_board_apply(c, board);
+	mutex_unlock(&sim->lock);
+	return PTR_ERR_OR_ZERO(c);
+}
+
 static int sim_create(const char *alias, unsigned int cs, bool irq,
-		      const char *as)
+		      const char *as, const struct sim_board_args *board)
 {
 	struct spi_board_info info = {
 		.max_speed_hz = 1000000,
 		.mode = SPI_MODE_3,
 		.chip_select = cs,
 	};
-	const struct sim_emul *e = NULL;
+	const struct sim_emul *e = sim_emul_find(as);
 	struct sim_slot *s = &sim->slot[cs];
+	struct fwnode_handle *fw;
 	struct sim_chip *c;
-	char name[8];
-	unsigned int i;
 	int ret = 0;
 
-	for (i = 0; i < ARRAY_SIZE(sim_emuls); i++)
-		if (!strcmp(as, sim_emuls[i]->name))
-			e = sim_emuls[i];
 	if (!e || strlen(alias) >= SPI_NAME_SIZE)
 		return -EINVAL;
 	strscpy(info.modalias, alias, sizeof(info.modalias));
-	c = sim_chip_new(e);
-	if (!c)
-		return -ENOMEM;
+	/* the board, for the emulator and, as firmware would, for the driver */
+	fw = sim_board_node(board);
+	if (IS_ERR(fw))
+		return PTR_ERR(fw);
+	info.swnode = to_software_node(fw);
 
 	mutex_lock(&sim->lock);
-	if (s->chip) {
-		ret = -EBUSY;
-		goto err;
+	c = sim_attach(cs, e);	/* the driver's probe talks to it at once */
+	if (IS_ERR(c)) {
+		ret = PTR_ERR(c);
+		goto out;
 	}
+	sim_board_apply(c, fw);
 	if (irq) {
-		c->virq = irq_create_mapping(sim->domain, cs);
-		if (!c->virq) {
+		info.irq = irq_create_mapping(sim->domain, cs);
+		if (!info.irq) {
 			ret = -ENOSPC;
 			goto err;
 		}
-		irq_set_chip_data(c->virq, c);
-		info.irq = c->virq;
 	}
-	s->chip = c;	/* the driver's probe talks to it at once */
 	s->spi = spi_new_device(sim->ctlr, &info);
 	if (!s->spi) {
-		s->chip = NULL;
 		ret = -EIO;
 		goto err;
 	}
-	snprintf(name, sizeof(name), "cs%u", cs);
-	s->dir = debugfs_create_dir(name, sim->dir);
-	debugfs_create_file("model", 0600, s->dir, c, &model_fops);
-	debugfs_create_file("fault", 0200, s->dir, c, &fault_fops);
-	debugfs_create_file("stats", 0400, s->dir, c, &stats_fops);
-	mutex_unlock(&sim->lock);
-	return 0;
+	goto out;
 err:
+	sim_detach(cs);
+out:
 	mutex_unlock(&sim->lock);
-	sim_chip_free(c);
+	fwnode_remove_software_node(fw);	/* the device holds its own */
 	return ret;
 }
 
+/* "<modalias> <cs> [irq] [as=<emulator>] [<board>=<v>[,<v>...]]..." */
 static ssize_t new_device_write(struct file *f, const char __user *ubuf,
 				size_t n, loff_t *ppos)
 {
-	char buf[96], alias[SPI_NAME_SIZE + 1], w1[24] = "", w2[24] = "";
+	struct sim_board_args board = { };
+	char buf[192], *p, *alias, *w;
 	const char *as = NULL;
 	bool irq = false;
 	unsigned int cs;
-	int k, ret;
+	int ret;
 
 	if (n >= sizeof(buf))
 		return -EINVAL;
 	if (copy_from_user(buf, ubuf, n))
 		return -EFAULT;
 	buf[n] = '\0';
-	k = sscanf(buf, "%32s %u %23s %23s", alias, &cs, w1, w2);
-	if (k < 2 || cs >= SIM_NUM_CS)
+	p = strim(buf);
+	alias = strsep(&p, " ");
+	w = strsep(&p, " ");
+	if (!*alias || !w || kstrtouint(w, 10, &cs) || cs >= SIM_NUM_CS)
 		return -EINVAL;
-	for (ret = 0; ret < 2; ret++) {
-		const char *w = ret ? w2 : w1;
-
+	while ((w = strsep(&p, " "))) {
+		if (!*w)
+			continue;
 		if (!strcmp(w, "irq"))
 			irq = true;
 		else if (!strncmp(w, "as=", 3))
 			as = w + 3;
-		else if (*w)
+		else if (sim_board_arg(&board, w))
 			return -EINVAL;
 	}
-	ret = sim_create(alias, cs, irq, as ? as : alias);
+	ret = sim_create(alias, cs, irq, as ? as : alias, &board);
 	return ret ? ret : n;
 }
 
@@ -547,20 +629,33 @@ static int bus_num_show(struct seq_file *s, void *unused)
 }
 DEFINE_SHOW_ATTRIBUTE(bus_num);
 
-static int __init sim_init(void)
+/* the SPI devices the SPI core made for device tree chips */
+static int sim_find_spi(struct device *dev, void *unused)
 {
+	struct spi_device *spi = to_spi_device(dev);
+	struct sim_slot *s;
+
+	if (dev->bus != &spi_bus_type)
+		return 0;
+	s = &sim->slot[spi_get_chipselect(spi, 0)];
+	if (s->chip && !s->spi)
+		s->spi = spi;
+	return 0;
+}
+
+static int sim_probe(struct platform_device *pdev)
+{
+	struct device_node *np = pdev->dev.of_node;
 	struct spi_controller *ctlr;
 	unsigned int cs;
 	int ret;
 
-	sim_pdev = platform_device_register_simple("meterlink_sim", -1, NULL, 0);
-	if (IS_ERR(sim_pdev))
-		return PTR_ERR(sim_pdev);
-	ctlr = spi_alloc_master(&sim_pdev->dev, sizeof(*sim));
-	if (!ctlr) {
-		ret = -ENOMEM;
-		goto err_pdev;
-	}
+	if (sim)
+		return dev_err_probe(&pdev->dev, -EBUSY,
+				     "only one simulated SPI controller\n");
+	ctlr = spi_alloc_master(&pdev->dev, sizeof(*sim));
+	if (!ctlr)
+		return -ENOMEM;
 	sim = spi_controller_get_devdata(ctlr);
 	sim->ctlr = ctlr;
 	mutex_init(&sim->lock);
@@ -572,18 +667,22 @@ static int __init sim_init(void)
 	ctlr->bits_per_word_mask = SPI_BPW_MASK(8);
 	ctlr->max_speed_hz = 20000000;
 	ctlr->transfer_one_message = sim_transfer;
+	ctlr->dev.of_node = np;
 
-	sim->domain = irq_domain_add_linear(NULL, SIM_NUM_CS, &sim_irq_ops,
-					    sim);
+	sim->domain = irq_domain_add_linear(np, SIM_NUM_CS, &sim_irq_ops, sim);
 	if (!sim->domain) {
 		ret = -ENOMEM;
 		goto err_ctlr;
 	}
+	sim->dir = debugfs_create_dir("meterlink_sim", NULL);
+	ret = sim_of_add_chips(&pdev->dev);
+	if (ret)
+		goto err_chips;
 	ret = spi_register_controller(ctlr);
 	if (ret)
-		goto err_domain;
+		goto err_chips;
+	device_for_each_child(&ctlr->dev, NULL, sim_find_spi);
 
-	sim->dir = debugfs_create_dir("meterlink_sim", NULL);
 	sim->new_file = debugfs_create_file("new_device", 0200, sim->dir, NULL,
 					    &new_device_fops);
 	sim->delete_file = debugfs_create_file("delete_device", 0200, sim->dir,
@@ -591,16 +690,19 @@ static int __init sim_init(void)
 	debugfs_create_file("bus_num", 0400, sim->dir, NULL, &bus_num_fops);
 	return 0;
 
-err_domain:
+err_chips:
+	for (cs = 0; cs < SIM_NUM_CS; cs++)
+		if (sim->slot[cs].chip)
+			sim_detach(cs);
+	debugfs_remove(sim->dir);
 	irq_domain_remove(sim->domain);
 err_ctlr:
 	spi_controller_put(ctlr);
-err_pdev:
-	platform_device_unregister(sim_pdev);
+	sim = NULL;
 	return ret;
 }
 
-static void __exit sim_exit(void)
+static int sim_remove(struct platform_device *pdev)
 {
 	struct spi_controller *ctlr = sim->ctlr;
 	struct irq_domain *domain = sim->domain;
@@ -615,8 +717,59 @@ static void __exit sim_exit(void)
 	}
 	debugfs_remove(sim->dir);
 	spi_unregister_controller(ctlr);	/* frees sim */
+	sim = NULL;
 	irq_domain_remove(domain);
-	platform_device_unregister(sim_pdev);
+	return 0;
+}
+
+static struct platform_driver sim_driver = {
+	.driver = {
+		.name = "meterlink_sim",
+		.of_match_table = sim_of_match,
+	},
+	.probe = sim_probe,
+	.remove = sim_remove,
+};
+
+/*
+ * With a device tree node (sim_of.c) the controller is that node's device;
+ * otherwise a bare platform device of our own. Either way it probes before
+ * this returns, so a module that loaded has its controller.
+ */
+static int __init sim_init(void)
+{
+	int ret;
+
+	ret = platform_driver_register(&sim_driver);
+	if (ret)
+		return ret;
+	if (!sim_of_present()) {
+		sim_pdev = platform_device_register_simple("meterlink_sim", -1,
+							   NULL, 0);
+		if (IS_ERR(sim_pdev)) {
+			ret = PTR_ERR(sim_pdev);
+			goto err_driver;
+		}
+	}
+	if (!sim) {
+		ret = -ENODEV;	/* the probe said why */
+		goto err_pdev;
+	}
+	return 0;
+
+err_pdev:
+	if (!IS_ERR_OR_NULL(sim_pdev))
+		platform_device_unregister(sim_pdev);
+err_driver:
+	platform_driver_unregister(&sim_driver);
+	return ret;
+}
+
+static void __exit sim_exit(void)
+{
+	if (sim_pdev)
+		platform_device_unregister(sim_pdev);
+	platform_driver_unregister(&sim_driver);
 }
 
 module_init(sim_init);

@@ -23,12 +23,14 @@ s64 sim_div_round(s64 x, s64 d)
 void sim_values(struct sim_chip *c, unsigned int phase, struct sim_values *v)
 {
 	const struct sim_phase *ph = &c->model[phase];
-	const struct sim_phase *vp = c->emul->shared_voltage ? &c->model[0] : ph;
+	unsigned int vch = c->emul->shared_voltage ? 0 : phase;
+	const struct sim_phase *vp = &c->model[vch];
 	u32 rad = ph->angle_mdeg * 16 / 25;
 
-	v->v_uv = vp->v_uv;
+	/* through the board: what the chip's pins see, in reference units */
+	v->v_uv = sim_board_scale(vp->v_uv, c->v_q32[vch]);
 	v->f_mhz = vp->f_mhz;
-	v->i_ua = ph->i_ua;
+	v->i_ua = sim_board_scale(ph->i_ua, c->i_q32[phase]);
 	v->cos_q24 = fixp_cos32_rad(rad, SIM_TWOPI) >> 7;
 	v->sin_q24 = fixp_sin32_rad(rad, SIM_TWOPI) >> 7;
 	v->s_uw = div_u64((u64)v->v_uv * v->i_ua, 1000000);

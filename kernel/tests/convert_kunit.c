@@ -96,6 +96,62 @@ static void atm90e32_codes_to_si(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, conv(c, METER_Q_E_EXPORT, 1, 0), 3125LL);
 }
 
+static void ade9000_codes_to_si(struct kunit *test)
+{
+	const struct meter_chip *c = &meter_ade9000;
+
+	/* full-scale RMS codes are 566.392532 V and 173.310486 A rms */
+	KUNIT_EXPECT_EQ(test, conv(c, METER_Q_VOLTAGE, 52702092, 0),
+			566392532LL);
+	/* 10.75 uV a code: 230 V lies between two codes */
+	KUNIT_EXPECT_EQ(test, conv(c, METER_Q_VOLTAGE, 21401202, 0),
+			229999997LL);
+	KUNIT_EXPECT_EQ(test, conv(c, METER_Q_VOLTAGE, U32_MAX, 0),
+			46158270170LL);
+	KUNIT_EXPECT_EQ(test, conv(c, METER_Q_CURRENT, 52702092, 0),
+			173310486LL);
+	KUNIT_EXPECT_EQ(test, conv(c, METER_Q_CURRENT, 1520453, 0),
+			5000000LL);
+	/* full-scale power codes are 98161.765 W, signed */
+	KUNIT_EXPECT_EQ(test, conv(c, METER_Q_ACTIVE, 20694066, 0),
+			98161765LL);
+	KUNIT_EXPECT_EQ(test, conv(c, METER_Q_ACTIVE, -218194, 0), -1034998LL);
+	KUNIT_EXPECT_EQ(test, conv(c, METER_Q_ACTIVE, S32_MIN, 0),
+			-10186532951LL);
+	KUNIT_EXPECT_EQ(test, conv(c, METER_Q_APPARENT, 20694066, 0),
+			98161765LL);
+	/* PF: 2^27 is 1.0 */
+	KUNIT_EXPECT_EQ(test, conv(c, METER_Q_PF, 134217728, 0), 1000000LL);
+	KUNIT_EXPECT_EQ(test, conv(c, METER_Q_PF, -120795955, 0), -900000LL);
+	/* f = 8000 * 2^16 / (PERIOD + 1) Hz, above 32 bits in mHz */
+	KUNIT_EXPECT_EQ(test, conv(c, METER_Q_FREQ, 10485759, 0), 50000LL);
+	KUNIT_EXPECT_EQ(test, conv(c, METER_Q_FREQ, 8738132, 0), 60000LL);
+	KUNIT_EXPECT_EQ(test, conv(c, METER_Q_FREQ, U32_MAX, 0), 122LL);
+	KUNIT_EXPECT_EQ(test, conv(c, METER_Q_FREQ, -1, 0), 0LL);
+	/* energy: WATT LSB * 2^13 / 8000 s, 1.34925484 uWh */
+	KUNIT_EXPECT_EQ(test, conv(c, METER_Q_E_IMPORT, 8186, 0), 11045LL);
+}
+
+/* 16-bit data for 0x481..0x4FD, checked against LAST_DATA_16 (0x4AC) */
+static void ade9000_width_picks_echo_register(struct kunit *test)
+{
+	const struct meter_chip *c = &meter_ade9000;
+
+	KUNIT_EXPECT_EQ(test, c->last_data_reg(0x000), 0x423U);
+	KUNIT_EXPECT_EQ(test, c->last_data_reg(0x2e7), 0x423U);
+	KUNIT_EXPECT_EQ(test, c->last_data_reg(0x480), 0x423U);	/* RUN */
+	KUNIT_EXPECT_EQ(test, c->last_data_reg(0x481), 0x4acU);	/* CONFIG1 */
+	KUNIT_EXPECT_EQ(test, c->last_data_reg(0x4b2), 0x4acU);	/* EGY_TIME */
+	KUNIT_EXPECT_EQ(test, c->last_data_reg(0x4fd), 0x4acU);
+	KUNIT_EXPECT_EQ(test, c->last_data_reg(0x4fe), 0x423U);	/* VERSION */
+	KUNIT_EXPECT_EQ(test, c->last_data_reg(0x600), 0x423U);
+	/* the energy registers of phases B and C are 0x3c apart */
+	KUNIT_EXPECT_EQ(test, c->regs[METER_Q_E_IMPORT].reg + 0x3cU, 0x323U);
+	KUNIT_EXPECT_TRUE(test, c->precious(0x323));
+	KUNIT_EXPECT_FALSE(test, c->precious(0x22c));
+	KUNIT_EXPECT_FALSE(test, c->readable(0x4ff));
+}
+
 static void calibration_scales_by_ppm(struct kunit *test)
 {
 	const struct meter_chip *c = &meter_atm90e32;
@@ -133,6 +189,8 @@ static struct kunit_case convert_cases[] = {
 	KUNIT_CASE(decode_joins_split_registers),
 	KUNIT_CASE(ade7953_codes_to_si),
 	KUNIT_CASE(atm90e32_codes_to_si),
+	KUNIT_CASE(ade9000_codes_to_si),
+	KUNIT_CASE(ade9000_width_picks_echo_register),
 	KUNIT_CASE(calibration_scales_by_ppm),
 	KUNIT_CASE(phase_fill_saturates),
 	{}

@@ -4,19 +4,27 @@
  * registers: no count lost, no rounding drift, no wrap.
  */
 #include <kunit/test.h>
+#include <linux/limits.h>
 #include <linux/random.h>
 
 #include "under_test.h"
 
-static const struct meter_conv *e_conv(const struct meter_chip *c)
+/* nWh per count on the chip's reference board */
+static const struct meter_ratio *e_conv(const struct meter_chip *c)
 {
-	return &c->conv[METER_Q_E_IMPORT];
+	static struct meter_scaling s;
+	struct meter_board b;
+
+	if (meter_board_read(NULL, NULL, c, &b) ||
+	    meter_scaling_derive(NULL, c, &b, &s))
+		return NULL;
+	return &s.conv[0][METER_Q_E_IMPORT];
 }
 
 /* reading a register often or once must give the same energy */
 static void many_small_reads_equal_one_large(struct kunit *test)
 {
-	const struct meter_conv *ec = e_conv(&meter_ade7953);
+	const struct meter_ratio *ec = e_conv(&meter_ade7953);
 	struct meter_energy many = {}, one = {};
 	u64 total = 0;
 	int i;
@@ -36,13 +44,13 @@ static void many_small_reads_equal_one_large(struct kunit *test)
 
 static void remainder_stays_below_one_nwh(struct kunit *test)
 {
-	const struct meter_conv *ec = e_conv(&meter_ade7953);
+	const struct meter_ratio *ec = e_conv(&meter_ade7953);
 	struct meter_energy e = {};
 	int i;
 
 	for (i = 0; i < 1000; i++) {
 		meter_energy_add(&e, ec, 1, 0);
-		KUNIT_EXPECT_LT(test, e.rem, (u64)ec->den);
+		KUNIT_EXPECT_LT(test, e.rem, ec->den * 1000000);
 	}
 	/* 1000 counts, 115440115.44 nWh */
 	KUNIT_EXPECT_EQ(test, e.nwh, 115440115ULL);
@@ -57,9 +65,24 @@ static void atm90e32_counts_exactly(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, e.rem, 0ULL);
 }
 
+/* a full 32-bit xWATTHR_HI read (106 s at full scale) fits in 64 bits */
+static void ade9000_full_register_exact(struct kunit *test)
+{
+	const struct meter_conv *ec = e_conv(&meter_ade9000);
+	struct meter_energy e = {};
+	u64 nwh_x_den;
+
+	meter_energy_add(&e, ec, (u64)S32_MAX, 0);
+	meter_energy_add(&e, ec, 8186, 0);
+	nwh_x_den = e.nwh * ec->den + e.rem;
+	KUNIT_EXPECT_EQ(test, nwh_x_den, ((u64)S32_MAX + 8186) * 11045 * 1000);
+	/* 2^31 - 1 + 8186 counts of 1.34925484 uWh: 2897.5 kWh */
+	KUNIT_EXPECT_EQ(test, meter_energy_uwh(&e), 2897513717ULL);
+}
+
 static void calibration_applies_to_new_energy_only(struct kunit *test)
 {
-	const struct meter_conv *ec = e_conv(&meter_atm90e32);
+	const struct meter_ratio *ec = e_conv(&meter_atm90e32);
 	struct meter_energy e = {};
 
 	meter_energy_add(&e, ec, 1000, 0);
@@ -70,7 +93,7 @@ static void calibration_applies_to_new_energy_only(struct kunit *test)
 /* decades of a large home at full register rate stay exact in 64 bits */
 static void accumulator_does_not_wrap(struct kunit *test)
 {
-	const struct meter_conv *ec = e_conv(&meter_atm90e32);
+	const struct meter_ratio *ec = e_conv(&meter_atm90e32);
 	struct meter_energy e = { .nwh = 1ULL << 62 };
 	u64 before = e.nwh;
 
@@ -80,9 +103,9 @@ static void accumulator_does_not_wrap(struct kunit *test)
 
 static void random_deltas_sum_exactly(struct kunit *test)
 {
-	const struct meter_conv *ec = e_conv(&meter_ade7953);
+	const struct meter_ratio *ec = e_conv(&meter_ade7953);
 	struct meter_energy e = {};
-	u64 total = 0, nwh_x_den;
+	u64 total = 0, q, rem;
 	int i;
 
 	for (i = 0; i < 5000; i++) {
@@ -91,15 +114,18 @@ static void random_deltas_sum_exactly(struct kunit *test)
 		meter_energy_add(&e, ec, d, 0);
 		total += d;
 	}
-	/* nwh * den + rem is exactly total * num * 1000 */
-	nwh_x_den = e.nwh * ec->den + e.rem;
-	KUNIT_EXPECT_EQ(test, nwh_x_den, total * ec->num * 1000);
+	/* nwh * den * 1e6 + rem is exactly total * num * 1e6 */
+	KUNIT_ASSERT_EQ(test, meter_mul_div(total * 1000000, ec->num, 0,
+					    ec->den * 1000000, &q, &rem), 0);
+	KUNIT_EXPECT_EQ(test, e.nwh, q);
+	KUNIT_EXPECT_EQ(test, e.rem, rem);
 }
 
 static struct kunit_case energy_cases[] = {
 	KUNIT_CASE(many_small_reads_equal_one_large),
 	KUNIT_CASE(remainder_stays_below_one_nwh),
 	KUNIT_CASE(atm90e32_counts_exactly),
+	KUNIT_CASE(ade9000_full_register_exact),
 	KUNIT_CASE(calibration_applies_to_new_energy_only),
 	KUNIT_CASE(accumulator_does_not_wrap),
 	KUNIT_CASE(random_deltas_sum_exactly),

@@ -8,6 +8,7 @@
 #include <linux/module.h>
 
 #include "../convert.c"
+#include "../scaling.c"
 #include "../ring.c"
 #include "../sample.c"
 #include "../acquisition.c"
@@ -17,6 +18,7 @@
 #include "../netlink.c"
 #include "../ade7953.c"
 #include "../atm90e32.c"
+#include "../ade9000.c"
 
 MODULE_DESCRIPTION("KUnit suites of the meterlink driver");
 MODULE_LICENSE("GPL");

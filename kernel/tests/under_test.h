@@ -5,5 +5,6 @@
 #include "../chip.h"
 #include "../convert.h"
 #include "../ring.h"
+#include "../scaling.h"
 
 #endif /* _METER_UNDER_TEST_H */

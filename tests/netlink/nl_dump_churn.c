@@ -22,7 +22,8 @@
 static bool whole(const struct ml_dev *d, char *why, size_t len)
 {
 	char name[32];
-	uint32_t want = !strcmp(d->chip, "ade7953") ? 2 : !strcmp(d->chip, "atm90e32") ? 3 : 0;
+	uint32_t want = !strcmp(d->chip, "ade7953") ? 2 :
+			!strcmp(d->chip, "atm90e32") || !strcmp(d->chip, "ade9000") ? 3 : 0;
 
 	snprintf(name, sizeof(name), "meter%u", d->id);
 	if (strcmp(d->name, name))

@@ -28,7 +28,7 @@ static const struct sim_phase model[METERLINK_MAX_PHASES] = {
 	{ 230000000, 5000000, ANGLE_PF09, 50000 },
 };
 
-/* ---- SPI errors and corruption, both chips, polling ---- */
+/* ---- SPI errors and corruption, every chip, polling ---- */
 
 FIXTURE(faults) {
 	struct meter m;
@@ -48,6 +48,10 @@ FIXTURE_VARIANT_ADD(faults, ade7953) {
 
 FIXTURE_VARIANT_ADD(faults, atm90e32) {
 	.chip = "atm90e32", .nr_phases = 3, .res = &res_atm90e32,
+};
+
+FIXTURE_VARIANT_ADD(faults, ade9000) {
+	.chip = "ade9000", .nr_phases = 3, .res = &res_ade9000,
 };
 
 FIXTURE_SETUP(faults)
@@ -280,7 +284,7 @@ TEST_F_TIMEOUT(faults, faults_never_corrupt_energy, 120)
 	}
 }
 
-/* ---- IRQ faults, ADE7953 with its IRQ wired ---- */
+/* ---- IRQ faults, every chip with a data-ready interrupt, IRQ wired ---- */
 
 FIXTURE(irqfault) {
 	struct meter m;
@@ -291,12 +295,25 @@ FIXTURE(irqfault) {
 	bool th_running;
 };
 
+FIXTURE_VARIANT(irqfault) {
+	const char *chip;
+	unsigned int nr_phases;
+};
+
+FIXTURE_VARIANT_ADD(irqfault, ade7953) {
+	.chip = "ade7953", .nr_phases = 2,
+};
+
+FIXTURE_VARIANT_ADD(irqfault, ade9000) {
+	.chip = "ade9000", .nr_phases = 3,
+};
+
 FIXTURE_SETUP(irqfault)
 {
 	self->fd = -1;
 	ASSERT_EQ(0, sim_present()) TH_LOG("%s", sim_err);
-	ASSERT_EQ(0, meter_create(&self->m, "ade7953", 0, true)) TH_LOG("%s", sim_err);
-	ASSERT_EQ(0, sim_set_model(0, model, 2)) TH_LOG("%s", sim_err);
+	ASSERT_EQ(0, meter_create(&self->m, variant->chip, 0, true)) TH_LOG("%s", sim_err);
+	ASSERT_EQ(0, sim_set_model(0, model, variant->nr_phases)) TH_LOG("%s", sim_err);
 	self->fd = meter_open(&self->m, O_RDONLY);
 	ASSERT_LE(0, self->fd) TH_LOG("%s", sim_err);
 }
@@ -334,7 +351,7 @@ static void *responsiveness(void *arg)
 }
 
 static void check_fallback(struct __test_metadata *_metadata, FIXTURE_DATA(irqfault) *self,
-			   const char *fault)
+			   const char *fault, unsigned int nr_phases)
 {
 	struct meterlink_reading r[64];
 	struct meterlink_stats st;
@@ -364,7 +381,7 @@ static void check_fallback(struct __test_metadata *_metadata, FIXTURE_DATA(irqfa
 		n = meter_read(self->fd, r, 64, 500);
 		ASSERT_LE(0, n) TH_LOG("%s", sim_err);
 		for (k = 0; k < n; k++) {
-			ASSERT_EQ(0, rec_check(&r[k], 2)) TH_LOG("%s", sim_err);
+			ASSERT_EQ(0, rec_check(&r[k], nr_phases)) TH_LOG("%s", sim_err);
 			if (!fell && (r[k].flags & METERLINK_F_IRQ_FAULT)) {
 				fell = now_ns(CLOCK_MONOTONIC);
 				end = fell + 4 * NSEC_PER_SEC;
@@ -405,12 +422,12 @@ static void check_fallback(struct __test_metadata *_metadata, FIXTURE_DATA(irqfa
 
 TEST_F_TIMEOUT(irqfault, irq_storm_falls_back_to_polling, 60)
 {
-	check_fallback(_metadata, self, "irq_storm");
+	check_fallback(_metadata, self, "irq_storm", variant->nr_phases);
 }
 
 TEST_F_TIMEOUT(irqfault, stuck_irq_falls_back_to_polling, 60)
 {
-	check_fallback(_metadata, self, "irq_stuck");
+	check_fallback(_metadata, self, "irq_stuck", variant->nr_phases);
 }
 
 TEST_HARNESS_MAIN

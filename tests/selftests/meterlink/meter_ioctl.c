@@ -55,6 +55,16 @@ FIXTURE_VARIANT_ADD(info, atm90e32) {
 	.max_period_s = 10,
 };
 
+FIXTURE_VARIANT_ADD(info, ade9000_irq) {
+	.chip = "ade9000", .chip_id = METERLINK_CHIP_ADE9000, .irq = true, .nr_phases = 3,
+	.max_period_s = 30,
+};
+
+FIXTURE_VARIANT_ADD(info, ade9000) {
+	.chip = "ade9000", .chip_id = METERLINK_CHIP_ADE9000, .irq = false, .nr_phases = 3,
+	.max_period_s = 30,
+};
+
 FIXTURE_SETUP(info)
 {
 	self->fd = -1;

@@ -139,6 +139,14 @@ FIXTURE_VARIANT_ADD(removal, atm90e32_surprise) {
 	.chip = "atm90e32", .irq = false, .surprise = true,
 };
 
+FIXTURE_VARIANT_ADD(removal, ade9000_irq_delete) {
+	.chip = "ade9000", .irq = true, .surprise = false,
+};
+
+FIXTURE_VARIANT_ADD(removal, ade9000_irq_surprise) {
+	.chip = "ade9000", .irq = true, .surprise = true,
+};
+
 FIXTURE_SETUP(removal)
 {
 	self->fd = self->ctl = -1;
@@ -244,6 +252,22 @@ FIXTURE_VARIANT_ADD(wrongchip, ade7953_answering_as_atm90e32) {
 
 FIXTURE_VARIANT_ADD(wrongchip, atm90e32_answering_as_ade7953) {
 	.chip = "atm90e32", .as = "ade7953",
+};
+
+FIXTURE_VARIANT_ADD(wrongchip, ade9000_answering_as_ade7953) {
+	.chip = "ade9000", .as = "ade7953",
+};
+
+FIXTURE_VARIANT_ADD(wrongchip, ade9000_answering_as_atm90e32) {
+	.chip = "ade9000", .as = "atm90e32",
+};
+
+FIXTURE_VARIANT_ADD(wrongchip, ade7953_answering_as_ade9000) {
+	.chip = "ade7953", .as = "ade9000",
+};
+
+FIXTURE_VARIANT_ADD(wrongchip, atm90e32_answering_as_ade9000) {
+	.chip = "atm90e32", .as = "ade9000",
 };
 
 FIXTURE_SETUP(wrongchip)

@@ -49,20 +49,27 @@ FIXTURE_TEARDOWN(stream)
 	free(self->r);
 }
 
-/* ADE7953 at cs 0 at 230 V / 5 A / 50 Hz, opened O_RDWR into self->fd */
-static void setup_meter(struct __test_metadata *_metadata, FIXTURE_DATA(stream) *self,
-			bool irq)
+/* @chip (ADE7953 unless said) at cs 0 at 230 V / 5 A / 50 Hz, opened O_RDWR into self->fd */
+static void setup_chip(struct __test_metadata *_metadata, FIXTURE_DATA(stream) *self,
+		       const char *chip, unsigned int nr_phases, bool irq)
 {
-	static const struct sim_phase model[2] = {
+	static const struct sim_phase model[3] = {
 		{ 230000000, 5000000, ANGLE_PF09, 50000 },
+		{ 230000000, 1000000, 0, 50000 },
 		{ 230000000, 1000000, 0, 50000 },
 	};
 
-	ASSERT_EQ(0, meter_create(&self->m, "ade7953", 0, irq)) TH_LOG("%s", sim_err);
+	ASSERT_EQ(0, meter_create(&self->m, chip, 0, irq)) TH_LOG("%s", sim_err);
 	self->created = true;
-	ASSERT_EQ(0, sim_set_model(0, model, 2)) TH_LOG("%s", sim_err);
+	ASSERT_EQ(0, sim_set_model(0, model, nr_phases)) TH_LOG("%s", sim_err);
 	self->fd = meter_open(&self->m, O_RDWR);
 	ASSERT_LE(0, self->fd) TH_LOG("%s", sim_err);
+}
+
+static void setup_meter(struct __test_metadata *_metadata, FIXTURE_DATA(stream) *self,
+			bool irq)
+{
+	setup_chip(_metadata, self, "ade7953", 2, irq);
 }
 
 /* Sets the period, then skips what was produced around the change. */
@@ -147,7 +154,9 @@ TEST_F_TIMEOUT(stream, poll_10000_records_without_gap, 180)
  */
 #define IRQ_OUTLIER_PCT	10
 
-TEST_F_TIMEOUT(stream, irq_timestamps_follow_period, 120)
+/* the data-ready interrupt of @chip paces the records: timestamps every period */
+static void irq_cadence(struct __test_metadata *_metadata, FIXTURE_DATA(stream) *self,
+			const char *chip, unsigned int nr_phases)
 {
 	const int nr = 500;
 	struct meterlink_reading *r = self->r;
@@ -159,7 +168,7 @@ TEST_F_TIMEOUT(stream, irq_timestamps_follow_period, 120)
 	ssize_t n;
 	int k;
 
-	setup_meter(_metadata, self, true);
+	setup_chip(_metadata, self, chip, nr_phases, true);
 	ASSERT_EQ(0, meter_info(self->fd, &info)) TH_LOG("%s", sim_err);
 	ASSERT_TRUE(info.caps & METERLINK_CAP_IRQ);
 	ASSERT_EQ((uint32_t)METERLINK_MODE_IRQ, info.mode);
@@ -173,7 +182,7 @@ TEST_F_TIMEOUT(stream, irq_timestamps_follow_period, 120)
 		const struct meterlink_reading *p = k ? &r[k - 1] : NULL, *c = &r[k];
 		int64_t d, mult;
 
-		ASSERT_EQ(0, rec_check(c, 2)) TH_LOG("%s", sim_err);
+		ASSERT_EQ(0, rec_check(c, nr_phases)) TH_LOG("%s", sim_err);
 		ASSERT_TRUE(c->flags & METERLINK_F_IRQ)
 			TH_LOG("seq %llu flags %s", (unsigned long long)c->seq,
 			       rec_flags(c->flags));
@@ -215,6 +224,16 @@ TEST_F_TIMEOUT(stream, irq_timestamps_follow_period, 120)
 	EXPECT_GE(periods * period / 100, llabs(total - periods * period));
 	/* both stamps of a record are the same instant */
 	EXPECT_GE(NSEC_PER_MSEC, off_max - off_min);
+}
+
+TEST_F_TIMEOUT(stream, irq_timestamps_follow_period, 120)
+{
+	irq_cadence(_metadata, self, "ade7953", 2);
+}
+
+TEST_F_TIMEOUT(stream, ade9000_irq_timestamps_follow_period, 120)
+{
+	irq_cadence(_metadata, self, "ade9000", 3);
 }
 
 struct reader {

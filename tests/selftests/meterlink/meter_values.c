@@ -3,8 +3,9 @@
  * meterlink: the values in the records match the simulated signal.
  *
  * The simulator is set to 230.00 V, 5.000 A, PF 0.9, 50.00 Hz on phase 0 and
- * to other values on the other phases (ADE7953 channel B, ATM90E32 phases 1
- * and 2). Readings must agree within 2 LSB of the chip plus 0.1 %, energy
+ * to other values on the other phases (ADE7953 channel B, ATM90E32 and
+ * ADE9000 phases 1 and 2; the ADE9000 also in interrupt mode, where its
+ * energy-ready interrupt paces the records). Readings must agree within 2 LSB of the chip plus 0.1 %, energy
  * over 10 s must equal V*I*PF*t within 0.5 %, and exported power must count
  * on the export counter only.
  */
@@ -31,6 +32,7 @@ FIXTURE(values) {
 
 FIXTURE_VARIANT(values) {
 	const char *chip;
+	bool irq;
 	unsigned int nr_phases;
 	const struct chip_res *res;
 	struct sim_phase model[METERLINK_MAX_PHASES];
@@ -57,6 +59,27 @@ FIXTURE_VARIANT_ADD(values, atm90e32) {
 	},
 };
 
+#define ADE9000_MODEL {						\
+		{ V230, 5000000, ANGLE_PF09, HZ50 },			\
+		{ 231500000, 3200000, 0, HZ50 },			\
+		{ 228000000, 7500000, 330000, HZ50 },			\
+	}
+
+FIXTURE_VARIANT_ADD(values, ade9000) {
+	.chip = "ade9000",
+	.nr_phases = 3,
+	.res = &res_ade9000,
+	.model = ADE9000_MODEL,
+};
+
+FIXTURE_VARIANT_ADD(values, ade9000_irq) {
+	.chip = "ade9000",
+	.irq = true,
+	.nr_phases = 3,
+	.res = &res_ade9000,
+	.model = ADE9000_MODEL,
+};
+
 FIXTURE_SETUP(values)
 {
 	char buf[32];
@@ -66,14 +89,14 @@ FIXTURE_SETUP(values)
 	self->r = calloc(MAXREC, REC_SIZE);
 	ASSERT_NE(NULL, self->r);
 	ASSERT_EQ(0, sim_present()) TH_LOG("%s", sim_err);
-	ret = meter_create(&self->m, variant->chip, 0, false);
+	ret = meter_create(&self->m, variant->chip, 0, variant->irq);
 	ASSERT_EQ(0, ret) TH_LOG("%s", sim_err);
 	ASSERT_EQ(0, sim_set_model(0, variant->model, variant->nr_phases)) TH_LOG("%s", sim_err);
 
 	ASSERT_EQ(0, meter_attr(&self->m, "chip", buf, sizeof(buf))) TH_LOG("%s", sim_err);
 	ASSERT_STREQ(variant->chip, buf);
 	ASSERT_EQ(0, meter_attr(&self->m, "mode", buf, sizeof(buf))) TH_LOG("%s", sim_err);
-	ASSERT_STREQ("poll", buf);
+	ASSERT_STREQ(variant->irq ? "irq" : "poll", buf);
 
 	/* let the new model settle for a few periods, then only see newer records */
 	sleep_ms(400);
@@ -122,19 +145,21 @@ static void check_phase(struct __test_metadata *_metadata,
 		       ph->frequency_mhz, p->freq_mhz);
 }
 
+/* a record of an interrupt-mode device has IRQ set, one of a polled one not */
 static void check_records(struct __test_metadata *_metadata,
 			  const struct meterlink_reading *r, size_t n,
 			  const struct sim_phase *model, unsigned int nr_phases,
-			  const struct chip_res *res)
+			  const struct chip_res *res, bool irq)
 {
 	const uint32_t bad = METERLINK_F_SPI_ERROR | METERLINK_F_CORRECTED |
 			     METERLINK_F_INVALID | METERLINK_F_IRQ_FAULT | METERLINK_F_IRQ;
+	const uint32_t want = irq ? METERLINK_F_IRQ : 0;
 	size_t k;
 	unsigned int i;
 
 	for (k = 0; k < n; k++) {
 		ASSERT_EQ(0, rec_check(&r[k], nr_phases)) TH_LOG("%s", sim_err);
-		EXPECT_EQ(0U, r[k].flags & bad)
+		EXPECT_EQ(want, r[k].flags & bad)
 			TH_LOG("seq %llu: flags %s", (unsigned long long)r[k].seq,
 			       rec_flags(r[k].flags));
 		for (i = 0; i < nr_phases; i++)
@@ -195,7 +220,7 @@ TEST_F_TIMEOUT(values, readings_match_model, 60)
 	ASSERT_EQ(8, n) TH_LOG("%s", sim_err);
 	/* the first two may still have been latched while the model changed */
 	check_records(_metadata, self->r + 2, 6, variant->model, variant->nr_phases,
-		      variant->res);
+		      variant->res, variant->irq);
 }
 
 TEST_F_TIMEOUT(values, energy_matches_power_over_10s, 90)
@@ -206,7 +231,8 @@ TEST_F_TIMEOUT(values, energy_matches_power_over_10s, 90)
 	ASSERT_EQ(2, meter_collect(self->fd, self->r, 2, 10000)) TH_LOG("%s", sim_err);
 	n = meter_collect_span(self->fd, self->r, MAXREC, 10 * NSEC_PER_SEC, 60000);
 	ASSERT_LT(10, n) TH_LOG("%s", sim_err);
-	check_records(_metadata, self->r, n, variant->model, variant->nr_phases, variant->res);
+	check_records(_metadata, self->r, n, variant->model, variant->nr_phases, variant->res,
+		      variant->irq);
 	check_energy(_metadata, self->r, n, variant->model, variant->nr_phases, variant->res,
 		     0.005);
 }
@@ -228,7 +254,8 @@ TEST_F_TIMEOUT(values, export_goes_to_export_counter, 60)
 
 	n = meter_collect_span(self->fd, self->r, MAXREC, 5 * NSEC_PER_SEC, 60000);
 	ASSERT_LT(10, n) TH_LOG("%s", sim_err);
-	check_records(_metadata, self->r, n, model, variant->nr_phases, variant->res);
+	check_records(_metadata, self->r, n, model, variant->nr_phases, variant->res,
+		      variant->irq);
 	for (k = 0; k < n; k++)
 		for (i = 0; i < variant->nr_phases; i++) {
 			EXPECT_GT(0, self->r[k].phase[i].active_mw);

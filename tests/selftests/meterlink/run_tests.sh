@@ -20,7 +20,7 @@
 
 here=$(cd "$(dirname "$0")" && pwd)
 repo=$(cd "$here/../../.." && pwd)
-ALL="meter_values meter_chardev meter_stream meter_ioctl meter_calib meter_faults meter_lifecycle"
+ALL="meter_values meter_scaling meter_chardev meter_stream meter_ioctl meter_calib meter_faults meter_lifecycle"
 tests=${*:-$ALL}
 
 bindir=

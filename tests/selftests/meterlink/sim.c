@@ -99,10 +99,21 @@ int sim_bus_num(void)
 
 int sim_new_device(const char *chip, int cs, bool irq, const char *as)
 {
-	char line[96];
+	return sim_new_device_board(chip, cs, irq, as, NULL);
+}
 
-	snprintf(line, sizeof(line), "%s %d%s%s%s\n", chip, cs, irq ? " irq" : "",
-		 as ? " as=" : "", as ? as : "");
+int sim_new_device_board(const char *chip, int cs, bool irq, const char *as,
+			 const char *board)
+{
+	char line[192];
+
+	snprintf(line, sizeof(line), "%s %d%s%s%s%s%s\n", chip, cs, irq ? " irq" : "",
+		 as ? " as=" : "", as ? as : "", board ? " " : "", board ? board : "");
+	return write_str(SIM_DIR "/new_device", line);
+}
+
+int sim_write_new_device(const char *line)
+{
 	return write_str(SIM_DIR "/new_device", line);
 }
 
@@ -243,6 +254,12 @@ static int wait_chrdev(const char *path, int timeout_ms)
 
 int meter_create(struct meter *m, const char *chip, int cs, bool irq)
 {
+	return meter_create_board(m, chip, cs, irq, NULL);
+}
+
+int meter_create_board(struct meter *m, const char *chip, int cs, bool irq,
+		       const char *board)
+{
 	int ret, tries;
 
 	memset(m, 0, sizeof(*m));
@@ -264,7 +281,7 @@ int meter_create(struct meter *m, const char *chip, int cs, bool irq)
 	 * little after the class device went away.
 	 */
 	for (tries = 0; tries < 150; tries++) {
-		ret = sim_new_device(chip, cs, irq, NULL);
+		ret = sim_new_device_board(chip, cs, irq, NULL, board);
 		if (ret != -EBUSY)
 			break;
 		sleep_ms(20);
@@ -293,6 +310,28 @@ int meter_destroy(struct meter *m)
 			return r;
 	}
 	return ret;
+}
+
+int meter_register(const struct meter *m, const char *reg, uint32_t *val)
+{
+	char path[128], buf[4096], *line, *save = NULL;
+	size_t nl = strlen(reg);
+	unsigned int addr, v;
+	ssize_t n;
+
+	snprintf(path, sizeof(path), "/sys/kernel/debug/meterlink/%s/registers", m->name);
+	n = sim_read_file(path, buf, sizeof(buf));
+	if (n < 0)
+		return n;
+	for (line = strtok_r(buf, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+		if (strncmp(line, reg, nl) || line[nl] != ' ')
+			continue;
+		if (sscanf(line + nl, " 0x%x 0x%x", &addr, &v) != 2)
+			return fail(-EIO, "%s: cannot parse '%s'", path, line);
+		*val = v;
+		return 0;
+	}
+	return fail(-ENOENT, "no register %s in %s", reg, path);
 }
 
 int meter_open(const struct meter *m, int flags)

@@ -61,6 +61,11 @@ int sim_present(void);
 int sim_bus_num(void);
 /* "<chip> <cs> [irq] [as=<emu>]"; @as may be NULL */
 int sim_new_device(const char *chip, int cs, bool irq, const char *as);
+/* the same with board words ("divider=1001 ct=2000 ..."), @board may be NULL */
+int sim_new_device_board(const char *chip, int cs, bool irq, const char *as,
+			 const char *board);
+/* writes @line to new_device as it is */
+int sim_write_new_device(const char *line);
 int sim_delete_device(int cs);
 /* Writes one model line per phase (one write() each). */
 int sim_set_model(int cs, const struct sim_phase *ph, int nr);
@@ -85,6 +90,11 @@ struct meter {
  * and /dev/meterN.
  */
 int meter_create(struct meter *m, const char *chip, int cs, bool irq);
+/* the same on a board described by new_device's board words (may be NULL) */
+int meter_create_board(struct meter *m, const char *chip, int cs, bool irq,
+		       const char *board);
+/* A register's value from debugfs meterlink/meterN/registers, by name. */
+int meter_register(const struct meter *m, const char *reg, uint32_t *val);
 /* delete_device; -ENODEV when already gone. Waits for the class entry to go. */
 int meter_destroy(struct meter *m);
 /* Name ("meterN") of the class device whose parent is spi<bus>.<cs>. */
@@ -137,7 +147,7 @@ struct chip_res {
 	double voltage_uv, current_ua, power_mw, pf, freq_mhz, energy_uwh;
 };
 
-extern const struct chip_res res_ade7953, res_atm90e32;
+extern const struct chip_res res_ade7953, res_atm90e32, res_ade9000;
 
 /* |seen - expected| <= 2 * lsb + 0.1 % of |expected| */
 bool within(double expected, double seen, double lsb);

@@ -28,6 +28,16 @@ const struct chip_res res_ade7953 = {
 	.energy_uwh = 115.5,	/* 64 WATT-LSB seconds: 64e6/(154*3600) */
 };
 
+/* the reference board of kernel/ade9000.c */
+const struct chip_res res_ade9000 = {
+	.voltage_uv = 566392532.0 / 52702092,	/* 10.75 uV */
+	.current_ua = 173310486.0 / 52702092,	/* 3.29 uA */
+	.power_mw = 98161765.0 / 20694066,	/* 4.74 mW */
+	.pf = 1e6 / 134217728,			/* 2^27 is 1.0 */
+	.freq_mhz = 1,				/* 524288000/(PERIOD+1) */
+	.energy_uwh = 11045.0 / 8186,		/* 1.35 uWh */
+};
+
 const struct chip_res res_atm90e32 = {
 	.voltage_uv = 10000,
 	.current_ua = 1000,
