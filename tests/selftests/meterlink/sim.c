@@ -527,3 +527,61 @@ const char *rec_flags(uint32_t flags)
 	}
 	return buf[0] ? buf : "0";
 }
+
+/* ---- energy conservation ---- */
+
+int sim_energy_nj(int cs, unsigned int phase, bool export, uint64_t *nj)
+{
+	char name[32];
+
+	snprintf(name, sizeof(name), "energy_%s_nj_p%u", export ? "export" : "import", phase);
+	return sim_stat(cs, name, nj);
+}
+
+int energy_stop(int cs, int fd, const struct sim_phase *model, int nr,
+		struct meterlink_reading *last)
+{
+	struct sim_phase off[METERLINK_MAX_PHASES];
+	struct meterlink_reading r[3];
+	ssize_t n;
+	int i, ret;
+
+	if (nr > METERLINK_MAX_PHASES)
+		return fail(-EINVAL, "%d phases", nr);
+	for (i = 0; i < nr; i++) {
+		off[i] = model[i];
+		off[i].current_ua = 0;
+	}
+	ret = sim_set_model(cs, off, nr);
+	if (ret)
+		return ret;
+	n = meter_drain(fd);
+	if (n < 0)
+		return n;
+	/* the first may have been read before the change: two more after it */
+	n = meter_collect(fd, r, 3, 30000);
+	if (n < 0)
+		return n;
+	if (n != 3)
+		return fail(-ETIMEDOUT, "%zd of 3 records after the energy stopped", n);
+	*last = r[2];
+	return 0;
+}
+
+int energy_conserved(int cs, const struct meterlink_reading *r, unsigned int phase,
+		     bool export, double lsb_uwh, double *got, double *want)
+{
+	uint64_t nj;
+	int ret;
+
+	ret = sim_energy_nj(cs, phase, export, &nj);
+	if (ret)
+		return ret;
+	*want = nj / 3.6e6;
+	*got = export ? r->phase[phase].energy_export_uwh : r->phase[phase].energy_import_uwh;
+	if (*got > *want + 1 || *got < *want - 2 * lsb_uwh - 1)
+		return fail(-EPROTO, "phase %u %s: driver %.0f uWh, simulator %.3f uWh "
+			    "(%+.3f LSB of %.3f uWh)", phase, export ? "export" : "import",
+			    *got, *want, (*got - *want) / lsb_uwh, lsb_uwh);
+	return 0;
+}

@@ -159,6 +159,28 @@ double model_pf(const struct sim_phase *p);	/* millionths */
 /* energy of a model phase over @t_ns, in uWh (import > 0, export < 0) */
 double model_energy_uwh(const struct sim_phase *p, int64_t t_ns);
 
+/* ---- energy conservation (timing-free energy checks) ---- */
+
+/* cs<N>/stats energy_{import,export}_nj_p<phase>: what the model delivered */
+int sim_energy_nj(int cs, unsigned int phase, bool export, uint64_t *nj);
+/*
+ * Stops the energy flowing at @cs (the @nr phases of @model with current 0),
+ * drains @fd and reads three more records, the last into @last: the driver
+ * has then read the chip's energy registers at least twice since they
+ * stopped filling, whatever the scheduling.
+ */
+int energy_stop(int cs, int fd, const struct sim_phase *model, int nr,
+		struct meterlink_reading *last);
+/*
+ * The cumulative energy of @r (one direction of @phase) against the
+ * simulator's total: the chip keeps less than one count and the driver
+ * truncates to whole uWh, so the driver has at most the simulator's total
+ * (+1 uWh of rounding) and at least the total less 2 LSB (+1 uWh).
+ * Returns 0 or -EPROTO; both figures in @got and @want (uWh).
+ */
+int energy_conserved(int cs, const struct meterlink_reading *r, unsigned int phase,
+		     bool export, double lsb_uwh, double *got, double *want);
+
 /* ---- misc ---- */
 
 int64_t now_ns(clockid_t clk);
