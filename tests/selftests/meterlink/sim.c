@@ -6,6 +6,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <math.h>
 #include <poll.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -569,19 +570,28 @@ int energy_stop(int cs, int fd, const struct sim_phase *model, int nr,
 }
 
 int energy_conserved(int cs, const struct meterlink_reading *r, unsigned int phase,
-		     bool export, double lsb_uwh, double *got, double *want)
+		     double lsb_uwh, double gain, struct energy_cmp *e)
 {
-	uint64_t nj;
+	const struct meterlink_phase *ph = &r->phase[phase];
+	uint64_t imp, exp;
+	double net;
 	int ret;
 
-	ret = sim_energy_nj(cs, phase, export, &nj);
+	ret = sim_energy_nj(cs, phase, false, &imp);
+	if (!ret)
+		ret = sim_energy_nj(cs, phase, true, &exp);
 	if (ret)
 		return ret;
-	*want = nj / 3.6e6;
-	*got = export ? r->phase[phase].energy_export_uwh : r->phase[phase].energy_import_uwh;
-	if (*got > *want + 1 || *got < *want - 2 * lsb_uwh - 1)
-		return fail(-EPROTO, "phase %u %s: driver %.0f uWh, simulator %.3f uWh "
-			    "(%+.3f LSB of %.3f uWh)", phase, export ? "export" : "import",
-			    *got, *want, (*got - *want) / lsb_uwh, lsb_uwh);
+	e->want_import = imp / 3.6e6 * gain;
+	e->want_export = exp / 3.6e6 * gain;
+	e->got_import = ph->energy_import_uwh;
+	e->got_export = ph->energy_export_uwh;
+	net = (e->got_import - e->got_export) - (e->want_import - e->want_export);
+	if (e->got_import > e->want_import + 1 || e->got_export > e->want_export + 1 ||
+	    fabs(net) > 2 * lsb_uwh + 2)
+		return fail(-EPROTO, "phase %u: driver import %.0f export %.0f uWh, simulator "
+			    "import %.3f export %.3f uWh: net off by %+.3f LSB of %.3f uWh",
+			    phase, e->got_import, e->got_export, e->want_import,
+			    e->want_export, net / lsb_uwh, lsb_uwh);
 	return 0;
 }

@@ -172,14 +172,22 @@ int sim_energy_nj(int cs, unsigned int phase, bool export, uint64_t *nj);
 int energy_stop(int cs, int fd, const struct sim_phase *model, int nr,
 		struct meterlink_reading *last);
 /*
- * The cumulative energy of @r (one direction of @phase) against the
- * simulator's total: the chip keeps less than one count and the driver
- * truncates to whole uWh, so the driver has at most the simulator's total
- * (+1 uWh of rounding) and at least the total less 2 LSB (+1 uWh).
- * Returns 0 or -EPROTO; both figures in @got and @want (uWh).
+ * The cumulative energy of @r on @phase against the simulator's totals times
+ * @gain (the board's power gain: the simulator integrates what the chip's
+ * pins see, in its reference units), with @lsb_uwh one energy count in the
+ * record's units. A chip keeps less than one count per register and the
+ * driver truncates to whole uWh; a chip with one signed register per phase
+ * nets import against export between two reads when the direction changes.
+ * So: neither direction has more than the simulator gave (+1 uWh), and
+ * import - export is the simulator's within 2 LSB (+2 uWh).
+ * Returns 0 or -EPROTO; the four figures in @e (uWh).
  */
+struct energy_cmp {
+	double got_import, got_export, want_import, want_export;
+};
+
 int energy_conserved(int cs, const struct meterlink_reading *r, unsigned int phase,
-		     bool export, double lsb_uwh, double *got, double *want);
+		     double lsb_uwh, double gain, struct energy_cmp *e);
 
 /* ---- misc ---- */
 
