@@ -401,7 +401,7 @@ FIXTURE_SETUP(refused)
 	self->bus = sim_bus_num();
 	ASSERT_LE(0, self->bus) TH_LOG("%s", sim_err);
 	if (!sim_delete_device(0))
-		meter_wait_absent(self->bus, 0, 2000);
+		meter_wait_absent(self->bus, 0, WAIT_MS);
 	ASSERT_EQ(0, kmsg_begin(&self->k));
 }
 
@@ -438,7 +438,7 @@ TEST_F_TIMEOUT(refused, probe_fails_with_message_and_leaves_nothing, 30)
 	/* the SPI device is registered; the driver refuses to bind to it */
 	ASSERT_EQ(0, sim_new_device_board(variant->chip, 0, false, NULL, variant->board))
 		TH_LOG("%s", sim_err);
-	l = kmsg_find(&self->k, variant->msg, spi, 3000);
+	l = kmsg_find(&self->k, variant->msg, spi, WAIT_MS);
 	ASSERT_NE(NULL, l) TH_LOG("no kernel message '%s' for %s", variant->msg, spi);
 	TH_LOG("%s", l);
 	EXPECT_EQ(-ENOENT, meter_find(self->bus, 0, name, sizeof(name)));
@@ -470,7 +470,7 @@ TEST(sim_refuses_malformed_board_words)
 	bus = sim_bus_num();
 	ASSERT_LE(0, bus);
 	if (!sim_delete_device(0))
-		meter_wait_absent(bus, 0, 2000);
+		meter_wait_absent(bus, 0, WAIT_MS);
 	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		EXPECT_EQ(-EINVAL, sim_write_new_device(bad[i])) TH_LOG("'%s' accepted", bad[i]);
 		EXPECT_EQ(-ENODEV, sim_delete_device(0)) TH_LOG("'%s' created a device", bad[i]);

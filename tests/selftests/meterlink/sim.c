@@ -261,7 +261,8 @@ int meter_create(struct meter *m, const char *chip, int cs, bool irq)
 int meter_create_board(struct meter *m, const char *chip, int cs, bool irq,
 		       const char *board)
 {
-	int ret, tries;
+	int64_t end;
+	int ret;
 
 	memset(m, 0, sizeof(*m));
 	m->cs = cs;
@@ -275,26 +276,27 @@ int meter_create_board(struct meter *m, const char *chip, int cs, bool irq,
 	m->bus = ret;
 	/* left over by an earlier test that was killed before its teardown */
 	if (!sim_delete_device(cs))
-		meter_wait_absent(m->bus, cs, 2000);
+		meter_wait_absent(m->bus, cs, WAIT_MS);
 	/*
 	 * After a surprise removal the chip select stays busy until the
 	 * simulator's asynchronous unregistration is through, which may be a
 	 * little after the class device went away.
 	 */
-	for (tries = 0; tries < 150; tries++) {
+	end = now_ns(CLOCK_MONOTONIC) + WAIT_MS * NSEC_PER_MSEC;
+	for (;;) {
 		ret = sim_new_device_board(chip, cs, irq, NULL, board);
-		if (ret != -EBUSY)
+		if (ret != -EBUSY || now_ns(CLOCK_MONOTONIC) > end)
 			break;
 		sleep_ms(20);
 	}
 	if (ret)
 		return ret;
-	ret = meter_wait_present(m->bus, cs, m->name, sizeof(m->name), 2000);
+	ret = meter_wait_present(m->bus, cs, m->name, sizeof(m->name), WAIT_MS);
 	if (ret)
 		return ret;
 	snprintf(m->dev, sizeof(m->dev), "/dev/%s", m->name);
 	snprintf(m->sysfs, sizeof(m->sysfs), METER_CLASS "/%s", m->name);
-	return wait_chrdev(m->dev, 2000);
+	return wait_chrdev(m->dev, WAIT_MS);
 }
 
 int meter_destroy(struct meter *m)
@@ -305,7 +307,7 @@ int meter_destroy(struct meter *m)
 		return -ENODEV;
 	ret = sim_delete_device(m->cs);
 	if (!ret || ret == -ENODEV) {
-		int r = meter_wait_absent(m->bus, m->cs, 2000);
+		int r = meter_wait_absent(m->bus, m->cs, WAIT_MS);
 
 		if (r)
 			return r;

@@ -28,6 +28,13 @@
 
 extern __thread char sim_err[512];
 
+/*
+ * Deadline of every wait for a condition (a device to appear or go, a
+ * record, a log line, a child): generous, so that only a run that is really
+ * stuck reaches it. How long the wait took is never asserted.
+ */
+#define WAIT_MS		30000
+
 /* Reads a small file, trailing newlines and blanks removed; length or -errno. */
 ssize_t sim_read_file(const char *path, char *buf, size_t len);
 
@@ -86,8 +93,8 @@ struct meter {
 
 /*
  * Removes any device left at @cs by an earlier (crashed) test, creates a new
- * one ("<chip> <cs> [irq]") and waits up to 2 s for /sys/class/meter/meterN
- * and /dev/meterN.
+ * one ("<chip> <cs> [irq]") and waits (up to WAIT_MS) for
+ * /sys/class/meter/meterN and /dev/meterN.
  */
 int meter_create(struct meter *m, const char *chip, int cs, bool irq);
 /* the same on a board described by new_device's board words (may be NULL) */
