@@ -221,12 +221,12 @@ static void irq_cadence(struct __test_metadata *_metadata, FIXTURE_DATA(stream) 
 	EXPECT_EQ(0U, st1.irq_faults - st0.irq_faults);
 }
 
-TEST_F_TIMEOUT(stream, irq_timestamps_follow_period, 120)
+TEST_F_TIMEOUT(stream, irq_one_record_per_interrupt, 120)
 {
 	irq_cadence(_metadata, self, "ade7953", 2);
 }
 
-TEST_F_TIMEOUT(stream, ade9000_irq_timestamps_follow_period, 120)
+TEST_F_TIMEOUT(stream, ade9000_irq_one_record_per_interrupt, 120)
 {
 	irq_cadence(_metadata, self, "ade9000", 3);
 }
