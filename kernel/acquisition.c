@@ -11,7 +11,11 @@
  * Interrupt mode: the hard-IRQ top half takes the timestamps, the threaded
  * half acknowledges the chip and reads the sample. The same hrtimer then
  * serves as a watchdog: an interrupt that stops coming, or one that storms
- * without a data-ready status, makes the device fall back to polling.
+ * without a data-ready status, makes the device fall back to polling. An
+ * interrupt that arrives is never taken for a lost one: the top half marks
+ * its arrival, and the fallback work, which runs after the watchdog fired,
+ * keeps interrupt mode when one arrived meanwhile (a stalled CPU delays
+ * the interrupt and its handling, not only the watchdog).
  */
 #include <linux/interrupt.h>
 #include <linux/math64.h>
@@ -52,8 +56,9 @@ static enum hrtimer_restart meter_timer_fn(struct hrtimer *t)
 		m->due_bt = bt - (rt - due);
 		queue_work(system_highpri_wq, &m->work);
 	} else {
-		fallback = !m->irq_seen;
+		fallback = !m->irq_seen && !m->irq_arrived;
 		m->irq_seen = false;
+		m->irq_arrived = false;
 		m->fallback_wanted |= fallback;
 	}
 	spin_unlock(&m->acq_lock);
@@ -114,12 +119,14 @@ static void meter_work_fn(struct work_struct *w)
 static irqreturn_t meter_irq_top(int irq, void *data)
 {
 	struct meter_dev *m = data;
-
 	s64 rt, bt;
 
 	meter_clocks(&rt, &bt);
 	WRITE_ONCE(m->irq_rt, rt);
 	WRITE_ONCE(m->irq_bt, bt);
+	spin_lock(&m->acq_lock);	/* hard-IRQ context */
+	m->irq_arrived = true;
+	spin_unlock(&m->acq_lock);
 	return IRQ_WAKE_THREAD;
 }
 
@@ -225,6 +232,7 @@ static int meter_go(struct meter_dev *m, u32 mode, u64 period)
 	m->fallback_wanted = false;	/* a queued fallback is now stale */
 	m->last_rt = 0;
 	m->irq_seen = true;	/* the watchdog's first look is a grace */
+	m->irq_arrived = false;
 	m->irq_enabled = mode == METERLINK_MODE_IRQ;
 	spin_unlock_irq(&m->acq_lock);
 	m->period_ns = period;
@@ -237,14 +245,20 @@ static int meter_go(struct meter_dev *m, u32 mode, u64 period)
 static void meter_fallback_fn(struct work_struct *w)
 {
 	struct meter_dev *m = container_of(w, struct meter_dev, fallback_work);
-	bool wanted, storm;
+	bool wanted, storm, late;
 
 	mutex_lock(&m->lock);
 	spin_lock_irq(&m->acq_lock);
 	wanted = m->fallback_wanted;
 	storm = !m->irq_enabled;	/* the IRQ thread turned it off */
+	/* the watchdog cleared it when it fired: this one came since */
+	late = !storm && m->irq_arrived;
+	if (wanted && late)
+		m->fallback_wanted = false;
 	spin_unlock_irq(&m->acq_lock);
-	if (!m->dead && m->mode == METERLINK_MODE_IRQ && wanted) {
+	if (!m->dead && m->mode == METERLINK_MODE_IRQ && wanted && late) {
+		meter_timer_start(m);	/* late, not lost: watch on */
+	} else if (!m->dead && m->mode == METERLINK_MODE_IRQ && wanted) {
 		meter_quiesce(m);
 		meter_count(m, METER_CNT_IRQ_FAULTS);
 		spin_lock_irq(&m->acq_lock);

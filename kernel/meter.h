@@ -63,7 +63,8 @@ struct meter_dev {
 	s64 due_rt, due_bt;
 	s64 last_rt;			/* boundary sampled last */
 	bool missed;			/* flag the next record */
-	bool irq_seen;
+	bool irq_seen;			/* a sample came by interrupt */
+	bool irq_arrived;		/* the top half ran (may be late) */
 	bool irq_enabled;		/* enable_irq() balance */
 	bool fallback_wanted;		/* cleared when the mode is set again */
 	u64 timer_period;		/* poll period or IRQ watchdog */

@@ -12,6 +12,12 @@
  *    subscriber of the "readings" group, with the loss it saw (sequence
  *    gaps, ENOBUFS), as a ratio of the same records read from the four
  *    character devices in the same run.
+ * 4. IRQ cadence: records paced by the chip's data-ready interrupt (ADE7953
+ *    CYCEND, ADE9000 EGYRDY) at 20 ms: the largest deviation of an interval
+ *    from the period, the intervals beyond their records' uncertainty plus
+ *    2 ms, the drift of the whole run (cadence error); beside them the same
+ *    figures of a userspace thread sleeping to absolute 20 ms deadlines in
+ *    the same run, the host's own timer jitter.
  * Figures only: nothing here asserts a timing.
  */
 #include <dirent.h>
@@ -407,6 +413,106 @@ static void bench_netlink(double secs)
 	free(buf);
 }
 
+/* ---- IRQ cadence ---- */
+
+#define CAD_PERIOD	20000000LL	/* two half cycles at 50 Hz */
+#define CAD_RECORDS	250
+
+static int64_t ts_ns(const struct timespec *t)
+{
+	return t->tv_sec * 1000000000LL + t->tv_nsec;
+}
+
+/* userspace sleeping to absolute deadlines: max lateness and drift */
+static void cadence_reference(int n, int64_t *max_dev, int64_t *drift)
+{
+	struct timespec t, due;
+	int64_t start, d;
+	int k;
+
+	clock_gettime(CLOCK_MONOTONIC, &due);
+	start = ts_ns(&due);
+	*max_dev = 0;
+	for (k = 1; k <= n; k++) {
+		int64_t at = start + k * CAD_PERIOD;
+
+		due.tv_sec = at / 1000000000LL;
+		due.tv_nsec = at % 1000000000LL;
+		clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &due, NULL);
+		clock_gettime(CLOCK_MONOTONIC, &t);
+		d = ts_ns(&t) - at;
+		if (d > *max_dev)
+			*max_dev = d;
+	}
+	*drift = d;
+}
+
+static void bench_irq_cadence(const char *chip)
+{
+	struct meterlink_reading *r = calloc(CAD_RECORDS, sizeof(*r));
+	int64_t max_dev = 0, periods = 0, total, spread_min = INT64_MAX;
+	int64_t spread_max = INT64_MIN, ref_dev, ref_drift, period = CAD_PERIOD;
+	int k, fd, got = 0, beyond = 0, missed = 0, not_irq = 0;
+	char buf[64];
+
+	if (!r)
+		die("calloc");
+	snprintf(buf, sizeof(buf), "%s %d irq", chip, CS);
+	put(SIM "/new_device", buf);
+	put(SIM "/cs3/model", "0 230000000 5000000 25842 50000");
+	fd = open_meter(O_RDWR);
+	if (ioctl(fd, METER_IOC_SET_PERIOD, &period))
+		die("METER_IOC_SET_PERIOD");
+	close(fd);
+	usleep(200000);
+	fd = open_meter(O_RDONLY);	/* a new reader: only records from now on */
+	while (got < CAD_RECORDS) {
+		ssize_t n = read(fd, r + got, sizeof(*r) * (CAD_RECORDS - got));
+
+		if (n <= 0 || n % sizeof(*r))
+			die("read /dev/meter");
+		got += n / sizeof(*r);
+	}
+	close(fd);
+	snprintf(buf, sizeof(buf), "%d", CS);
+	put(SIM "/delete_device", buf);
+
+	for (k = 0; k < CAD_RECORDS; k++) {
+		int64_t off = r[k].realtime_ns - r[k].boottime_ns, d, mult = 1, dev;
+
+		spread_min = off < spread_min ? off : spread_min;
+		spread_max = off > spread_max ? off : spread_max;
+		not_irq += !(r[k].flags & METERLINK_F_IRQ);
+		if (!k)
+			continue;
+		d = r[k].realtime_ns - r[k - 1].realtime_ns;
+		if (r[k].flags & METERLINK_F_MISSED) {
+			mult = (d + period / 2) / period;
+			missed++;
+		}
+		if (mult < 1)
+			mult = 1;
+		periods += mult;
+		dev = llabs(d - mult * period);
+		max_dev = dev > max_dev ? dev : max_dev;
+		if (dev > (int64_t)r[k - 1].uncertainty_ns + r[k].uncertainty_ns + 2000000)
+			beyond++;
+	}
+	total = r[CAD_RECORDS - 1].realtime_ns - r[0].realtime_ns;
+	cadence_reference(CAD_RECORDS - 1, &ref_dev, &ref_drift);
+	printf("irq cadence (%s, period 20 ms, %d records): max deviation %.3f ms, "
+	       "%d of %d intervals beyond uncertainty + 2 ms, cadence error %.3f ms (%.4f %%), "
+	       "%d after missed, %d without IRQ, realtime-boottime spread %lld ns\n",
+	       chip, CAD_RECORDS, max_dev / 1e6, beyond, CAD_RECORDS - 1,
+	       (total - periods * period) / 1e6,
+	       100.0 * (total - periods * period) / (periods * period), missed, not_irq,
+	       (long long)(spread_max - spread_min));
+	printf("irq cadence: userspace 20 ms absolute sleeps, same run: max lateness %.3f ms, "
+	       "last %.3f ms; ratio max deviation irq/userspace = %.3f\n",
+	       ref_dev / 1e6, ref_drift / 1e6, ref_dev ? (double)max_dev / ref_dev : 0);
+	free(r);
+}
+
 int main(int argc, char **argv)
 {
 	int rounds = argc > 1 ? atoi(argv[1]) : 5;
@@ -427,5 +533,7 @@ int main(int argc, char **argv)
 	bench_acquisition("atm90e32 3", 1000000, 4);
 	bench_acquisition("ade7953 3 irq", 10000000, 4);
 	bench_netlink(10);
+	bench_irq_cadence("ade7953");
+	bench_irq_cadence("ade9000");
 	return 0;
 }

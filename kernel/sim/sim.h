@@ -70,6 +70,8 @@ struct sim_chip {
 	u64 v_q32[SIM_MAX_PHASES], i_q32[SIM_MAX_PHASES];
 	ktime_t last;			/* energy integrated up to here */
 	u64 rem[SIM_MAX_PHASES][2];	/* uW*ns below one nJ */
+	/* all energy handed to the emulator: [phase][export], nJ */
+	u64 energy_nj[SIM_MAX_PHASES][2];
 
 	/* IRQ output */
 	int virq;

@@ -441,17 +441,23 @@ static const struct file_operations fault_fops = {
 static int stats_show(struct seq_file *s, void *unused)
 {
 	struct sim_chip *c = s->private;
+	u64 v[4], e[SIM_MAX_PHASES][2];
 	unsigned long flags;
-	u64 v[4];
+	unsigned int p, n;
 
 	spin_lock_irqsave(&c->lock, flags);
 	v[0] = c->messages;
 	v[1] = c->injected_errors;
 	v[2] = c->injected_corruptions;
 	v[3] = c->irqs;
+	memcpy(e, c->energy_nj, sizeof(e));
+	n = c->emul->nr_phases;
 	spin_unlock_irqrestore(&c->lock, flags);
 	seq_printf(s, "messages %llu\ninjected_errors %llu\ninjected_corruptions %llu\nirqs %llu\n",
 		   v[0], v[1], v[2], v[3]);
+	for (p = 0; p < n; p++)
+		seq_printf(s, "energy_import_nj_p%u %llu\nenergy_export_nj_p%u %llu\n",
+			   p, e[p][0], p, e[p][1]);
 	return 0;
 }
 DEFINE_SHOW_ATTRIBUTE(stats);

@@ -67,6 +67,7 @@ void sim_advance(struct sim_chip *c)
 			nj += div64_u64_rem(x, 1000000, &r);
 			c->rem[p][exp] = r;
 		}
+		c->energy_nj[p][exp] += nj;
 		c->emul->energy(c, p, exp, nj);
 	}
 }

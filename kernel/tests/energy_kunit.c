@@ -5,6 +5,7 @@
  */
 #include <kunit/test.h>
 #include <linux/limits.h>
+#include <linux/math64.h>
 #include <linux/random.h>
 
 #include "under_test.h"
@@ -68,14 +69,19 @@ static void atm90e32_counts_exactly(struct kunit *test)
 /* a full 32-bit xWATTHR_HI read (106 s at full scale) fits in 64 bits */
 static void ade9000_full_register_exact(struct kunit *test)
 {
-	const struct meter_conv *ec = e_conv(&meter_ade9000);
+	const struct meter_ratio *ec = e_conv(&meter_ade9000);
 	struct meter_energy e = {};
-	u64 nwh_x_den;
+	u64 x, rem;
 
+	KUNIT_ASSERT_NOT_NULL(test, ec);
+	/* 11045/8186 uWh a count, reduced */
+	KUNIT_EXPECT_EQ(test, ec->num * 8186, ec->den * 11045 * 1000);
 	meter_energy_add(&e, ec, (u64)S32_MAX, 0);
 	meter_energy_add(&e, ec, 8186, 0);
-	nwh_x_den = e.nwh * ec->den + e.rem;
-	KUNIT_EXPECT_EQ(test, nwh_x_den, ((u64)S32_MAX + 8186) * 11045 * 1000);
+	/* the sum exactly: whole nWh, and the rest in 1 / (den * 1e6) nWh */
+	x = ((u64)S32_MAX + 8186) * ec->num;
+	KUNIT_EXPECT_EQ(test, e.nwh, div64_u64_rem(x, ec->den, &rem));
+	KUNIT_EXPECT_EQ(test, e.rem, rem * 1000000);
 	/* 2^31 - 1 + 8186 counts of 1.34925484 uWh: 2897.5 kWh */
 	KUNIT_EXPECT_EQ(test, meter_energy_uwh(&e), 2897513717ULL);
 }

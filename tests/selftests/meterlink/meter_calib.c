@@ -176,7 +176,7 @@ static void check_unprivileged(struct __test_metadata *_metadata, FIXTURE_DATA(c
 	ASSERT_LE(0, pid);
 	if (!pid)
 		_exit(unprivileged_child(self->m.dev, how));
-	ASSERT_EQ(0, wait_child(pid, &status, 10000)) TH_LOG("%s", sim_err);
+	ASSERT_EQ(0, wait_child(pid, &status, WAIT_MS)) TH_LOG("%s", sim_err);
 	ASSERT_TRUE(WIFEXITED(status));
 	/* 20: SET_CALIB worked, 21: it failed otherwise, 3x: GET_CALIB/GET_INFO */
 	EXPECT_EQ(0, WEXITSTATUS(status)) TH_LOG("unprivileged child failed at step %d",

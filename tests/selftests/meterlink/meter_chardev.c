@@ -81,7 +81,7 @@ TEST_F(chardev, read_smaller_than_record_is_einval)
 
 	/* with a record waiting, so the error is about the size only */
 	pfd = (struct pollfd){ .fd = self->fd, .events = POLLIN };
-	ASSERT_EQ(1, poll(&pfd, 1, 3000));
+	ASSERT_EQ(1, poll(&pfd, 1, WAIT_MS));
 	ASSERT_TRUE(pfd.revents & POLLIN);
 
 	small = malloc(REC_SIZE);
@@ -167,7 +167,7 @@ TEST_F(chardev, poll_waits_for_a_record)
 	/* then wake up when the next record arrives */
 	t0 = now_ns(CLOCK_MONOTONIC);
 	pfd = (struct pollfd){ .fd = self->fd, .events = POLLIN };
-	ret = poll(&pfd, 1, 5000);
+	ret = poll(&pfd, 1, WAIT_MS);
 	waited = now_ns(CLOCK_MONOTONIC) - t0;
 	ASSERT_EQ(1, ret) TH_LOG("poll: %d, revents %#x", ret, pfd.revents);
 	ASSERT_EQ(POLLIN, pfd.revents & (POLLIN | POLLERR | POLLHUP));

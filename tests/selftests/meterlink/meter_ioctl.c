@@ -352,16 +352,15 @@ TEST_F(ioctl, unknown_mode_is_einval)
 }
 
 /*
- * Records after a period change are spaced by it: in polling mode exactly,
- * on period boundaries; in IRQ mode over 10 intervals, within the first and
- * last record's uncertainty plus 10 ms (the simulated chip's own timer may
- * fire late under emulation, which shifts single records, not the cadence).
+ * Records after a period change: in polling mode spaced by it exactly, on
+ * period boundaries; in IRQ mode flagged IRQ, none MISSED, in order (when
+ * the interrupts come is the host's: logged, measured by `make bench`).
  */
 static void check_spacing(struct __test_metadata *_metadata, const struct meter *m,
 			  int64_t period, bool poll_mode)
 {
 	struct meterlink_reading r[13];
-	int64_t d, u;
+	int64_t d;
 	int fd, k;
 
 	sleep_ms(100);
@@ -383,10 +382,15 @@ static void check_spacing(struct __test_metadata *_metadata, const struct meter 
 	}
 	if (poll_mode)
 		return;
+	/* interrupt mode: the chip paces the records; when they came is the host's */
+	for (k = 3; k < 13; k++) {
+		EXPECT_TRUE(r[k].flags & METERLINK_F_IRQ)
+			TH_LOG("seq %llu: %s", (unsigned long long)r[k].seq, rec_flags(r[k].flags));
+		EXPECT_LT(r[k - 1].realtime_ns, r[k].realtime_ns);
+	}
 	d = r[12].realtime_ns - r[2].realtime_ns;
-	u = (int64_t)r[12].uncertainty_ns + r[2].uncertainty_ns + 10 * NSEC_PER_MSEC;
-	TH_LOG("10 intervals: %lld ns, period %lld", (long long)d, (long long)period);
-	EXPECT_GE(u, llabs(d - 10 * period));
+	TH_LOG("10 intervals: %lld ns, period %lld (not checked)", (long long)d,
+	       (long long)period);
 }
 
 TEST_F(ioctl, period_change_applies)
@@ -403,33 +407,43 @@ TEST_F(ioctl, period_change_applies)
 	check_spacing(_metadata, &self->m, 50 * NSEC_PER_MSEC, true);
 }
 
+/*
+ * In interrupt mode the ADE7953 paces records by LINECYC half line cycles.
+ * The period the driver reports must be the nearest whole number of half
+ * cycles, and LINECYC (read back through debugfs) must hold that number.
+ * At 50.000 Hz the simulated PERIOD register is 223750 / 50 - 1 = 4474
+ * (f = 223.75 kHz / (PERIOD + 1), ADE7953 datasheet): a half cycle is 10 ms
+ * exactly.
+ */
 TEST_F(ioctl, irq_period_rounded_to_half_cycles)
 {
 	static const int64_t half = 10 * NSEC_PER_MSEC;	/* at 50 Hz */
 	static const int64_t want[] = { 25 * NSEC_PER_MSEC, 37 * NSEC_PER_MSEC };
+	static const int64_t got[] = { 30 * NSEC_PER_MSEC, 40 * NSEC_PER_MSEC };
 	static const struct sim_phase model[2] = {
 		{ 230000000, 5000000, ANGLE_PF09, 50000 },
 		{ 230000000, 5000000, ANGLE_PF09, 50000 },
 	};
 	struct meterlink_info info;
+	uint32_t per, linecyc;
 	unsigned int i;
 
 	ASSERT_EQ(0, sim_set_model(0, model, 2)) TH_LOG("%s", sim_err);
-	sleep_ms(300);
+	ASSERT_EQ(0, meter_register(&self->m, "PERIOD", &per)) TH_LOG("%s", sim_err);
+	ASSERT_EQ(4474U, per);
 	for (i = 0; i < 2; i++) {
-		int64_t p, rem;
+		int64_t p;
 
 		ASSERT_EQ(0, meter_set_period(self->rw, want[i])) TH_LOG("%s", sim_err);
 		ASSERT_EQ(0, meter_info(self->rw, &info)) TH_LOG("%s", sim_err);
+		ASSERT_EQ((uint32_t)METERLINK_MODE_IRQ, info.mode);
 		p = info.period_ns;
-		rem = p % half;
-		if (rem > half / 2)
-			rem -= half;
-		TH_LOG("asked %lld ns, got %lld ns", (long long)want[i], (long long)p);
-		/* whole half cycles (to 0.1 %), the nearest or the next one */
-		EXPECT_GE(half / 1000, llabs(rem));
-		EXPECT_GE(half, llabs(p - want[i]));
-		EXPECT_LE(half, p);
+		ASSERT_EQ(0, meter_register(&self->m, "LINECYC", &linecyc)) TH_LOG("%s", sim_err);
+		TH_LOG("asked %lld ns, got %lld ns, LINECYC %u", (long long)want[i], (long long)p,
+		       linecyc);
+		/* the nearest whole number of half cycles (25 ms: a tie, rounded up) */
+		EXPECT_EQ(got[i], p);
+		EXPECT_EQ(p / half, (int64_t)linecyc);
 		check_spacing(_metadata, &self->m, p, false);
 	}
 }

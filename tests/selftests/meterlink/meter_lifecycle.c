@@ -87,7 +87,7 @@ static pid_t start_reader(struct __test_metadata *_metadata, const char *dev, in
 	}
 	close(pfd[1]);
 	p = (struct pollfd){ .fd = pfd[0], .events = POLLIN };
-	if (poll(&p, 1, 5000) != 1 || read(pfd[0], &c, 1) != 1) {
+	if (poll(&p, 1, WAIT_MS) != 1 || read(pfd[0], &c, 1) != 1) {
 		kill(pid, SIGKILL);
 		close(pfd[0]);
 		ASSERT_TRUE(0) TH_LOG("reader %d did not open %s", pid, dev);
@@ -100,7 +100,7 @@ static void expect_enodev_exit(struct __test_metadata *_metadata, pid_t pid, con
 {
 	int status = 0;
 
-	if (wait_child(pid, &status, 5000)) {
+	if (wait_child(pid, &status, WAIT_MS)) {
 		kill(pid, SIGKILL);
 		waitpid(pid, NULL, 0);
 		ASSERT_TRUE(0) TH_LOG("%s reader still blocked 5 s after the removal", who);
@@ -214,8 +214,8 @@ TEST_F_TIMEOUT(removal, blocked_readers_get_enodev, 60)
 	EXPECT_NE(0, p.revents & (POLLERR | POLLHUP | POLLIN));
 
 	/* the class device and the node go away */
-	EXPECT_EQ(0, meter_wait_absent(self->m.bus, self->m.cs, 3000)) TH_LOG("%s", sim_err);
-	end = now_ns(CLOCK_MONOTONIC) + 3 * NSEC_PER_SEC;
+	EXPECT_EQ(0, meter_wait_absent(self->m.bus, self->m.cs, WAIT_MS)) TH_LOG("%s", sim_err);
+	end = now_ns(CLOCK_MONOTONIC) + WAIT_MS * NSEC_PER_MSEC;
 	while (!stat(self->m.dev, &st) && now_ns(CLOCK_MONOTONIC) < end)
 		sleep_ms(20);
 	EXPECT_NE(0, stat(self->m.dev, &st)) TH_LOG("%s still exists", self->m.dev);
@@ -297,7 +297,7 @@ TEST_F(wrongchip, refused_at_probe)
 	/* the SPI device registers; only the driver's probe refuses it */
 	EXPECT_EQ(0, ret) TH_LOG("%s", sim_err);
 
-	line = kmsg_find(&self->k, "meterlink", "does not answer as", 3000);
+	line = kmsg_find(&self->k, "meterlink", "does not answer as", WAIT_MS);
 	ASSERT_NE(NULL, line) TH_LOG("no 'meterlink ... does not answer as' in the kernel log");
 	TH_LOG("kernel: %s", line);
 	sleep_ms(200);
@@ -372,14 +372,14 @@ TEST_F_TIMEOUT(modules, reload_50_times_with_readers, 600)
 		sleep_ms(50);
 
 		/* the bus goes away under the readers */
-		ASSERT_EQ(0, mod_unload("meterlink_sim", 5000)) TH_LOG("cycle %d: %s", cycle, sim_err);
+		ASSERT_EQ(0, mod_unload("meterlink_sim", WAIT_MS)) TH_LOG("cycle %d: %s", cycle, sim_err);
 		for (i = 0; i < 2; i++) {
 			expect_enodev_exit(_metadata, self->pids[i], i ? "poll()" : "read()");
 			self->pids[i] = 0;
 		}
-		ASSERT_EQ(0, meter_wait_absent(m.bus, 0, 3000)) TH_LOG("cycle %d: %s", cycle, sim_err);
+		ASSERT_EQ(0, meter_wait_absent(m.bus, 0, WAIT_MS)) TH_LOG("cycle %d: %s", cycle, sim_err);
 		/* all files closed: the driver can go too */
-		ASSERT_EQ(0, mod_unload("meterlink", 5000)) TH_LOG("cycle %d: %s", cycle, sim_err);
+		ASSERT_EQ(0, mod_unload("meterlink", WAIT_MS)) TH_LOG("cycle %d: %s", cycle, sim_err);
 		ASSERT_FALSE(mod_loaded("meterlink"));
 		ASSERT_FALSE(mod_loaded("meterlink_sim"));
 

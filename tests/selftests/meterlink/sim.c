@@ -6,6 +6,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <math.h>
 #include <poll.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -260,7 +261,8 @@ int meter_create(struct meter *m, const char *chip, int cs, bool irq)
 int meter_create_board(struct meter *m, const char *chip, int cs, bool irq,
 		       const char *board)
 {
-	int ret, tries;
+	int64_t end;
+	int ret;
 
 	memset(m, 0, sizeof(*m));
 	m->cs = cs;
@@ -274,26 +276,27 @@ int meter_create_board(struct meter *m, const char *chip, int cs, bool irq,
 	m->bus = ret;
 	/* left over by an earlier test that was killed before its teardown */
 	if (!sim_delete_device(cs))
-		meter_wait_absent(m->bus, cs, 2000);
+		meter_wait_absent(m->bus, cs, WAIT_MS);
 	/*
 	 * After a surprise removal the chip select stays busy until the
 	 * simulator's asynchronous unregistration is through, which may be a
 	 * little after the class device went away.
 	 */
-	for (tries = 0; tries < 150; tries++) {
+	end = now_ns(CLOCK_MONOTONIC) + WAIT_MS * NSEC_PER_MSEC;
+	for (;;) {
 		ret = sim_new_device_board(chip, cs, irq, NULL, board);
-		if (ret != -EBUSY)
+		if (ret != -EBUSY || now_ns(CLOCK_MONOTONIC) > end)
 			break;
 		sleep_ms(20);
 	}
 	if (ret)
 		return ret;
-	ret = meter_wait_present(m->bus, cs, m->name, sizeof(m->name), 2000);
+	ret = meter_wait_present(m->bus, cs, m->name, sizeof(m->name), WAIT_MS);
 	if (ret)
 		return ret;
 	snprintf(m->dev, sizeof(m->dev), "/dev/%s", m->name);
 	snprintf(m->sysfs, sizeof(m->sysfs), METER_CLASS "/%s", m->name);
-	return wait_chrdev(m->dev, 2000);
+	return wait_chrdev(m->dev, WAIT_MS);
 }
 
 int meter_destroy(struct meter *m)
@@ -304,7 +307,7 @@ int meter_destroy(struct meter *m)
 		return -ENODEV;
 	ret = sim_delete_device(m->cs);
 	if (!ret || ret == -ENODEV) {
-		int r = meter_wait_absent(m->bus, m->cs, 2000);
+		int r = meter_wait_absent(m->bus, m->cs, WAIT_MS);
 
 		if (r)
 			return r;
@@ -526,4 +529,71 @@ const char *rec_flags(uint32_t flags)
 			snprintf(buf + strlen(buf), sizeof(buf) - strlen(buf), "bit%u", i);
 	}
 	return buf[0] ? buf : "0";
+}
+
+/* ---- energy conservation ---- */
+
+int sim_energy_nj(int cs, unsigned int phase, bool export, uint64_t *nj)
+{
+	char name[32];
+
+	snprintf(name, sizeof(name), "energy_%s_nj_p%u", export ? "export" : "import", phase);
+	return sim_stat(cs, name, nj);
+}
+
+int energy_stop(int cs, int fd, const struct sim_phase *model, int nr,
+		struct meterlink_reading *last)
+{
+	struct sim_phase off[METERLINK_MAX_PHASES];
+	struct meterlink_reading r[3];
+	ssize_t n;
+	int i, ret;
+
+	if (nr > METERLINK_MAX_PHASES)
+		return fail(-EINVAL, "%d phases", nr);
+	for (i = 0; i < nr; i++) {
+		off[i] = model[i];
+		off[i].current_ua = 0;
+	}
+	ret = sim_set_model(cs, off, nr);
+	if (ret)
+		return ret;
+	n = meter_drain(fd);
+	if (n < 0)
+		return n;
+	/* the first may have been read before the change: two more after it */
+	n = meter_collect(fd, r, 3, 30000);
+	if (n < 0)
+		return n;
+	if (n != 3)
+		return fail(-ETIMEDOUT, "%zd of 3 records after the energy stopped", n);
+	*last = r[2];
+	return 0;
+}
+
+int energy_conserved(int cs, const struct meterlink_reading *r, unsigned int phase,
+		     double lsb_uwh, double gain, struct energy_cmp *e)
+{
+	const struct meterlink_phase *ph = &r->phase[phase];
+	uint64_t imp, exp;
+	double net;
+	int ret;
+
+	ret = sim_energy_nj(cs, phase, false, &imp);
+	if (!ret)
+		ret = sim_energy_nj(cs, phase, true, &exp);
+	if (ret)
+		return ret;
+	e->want_import = imp / 3.6e6 * gain;
+	e->want_export = exp / 3.6e6 * gain;
+	e->got_import = ph->energy_import_uwh;
+	e->got_export = ph->energy_export_uwh;
+	net = (e->got_import - e->got_export) - (e->want_import - e->want_export);
+	if (e->got_import > e->want_import + 1 || e->got_export > e->want_export + 1 ||
+	    fabs(net) > 2 * lsb_uwh + 2)
+		return fail(-EPROTO, "phase %u: driver import %.0f export %.0f uWh, simulator "
+			    "import %.3f export %.3f uWh: net off by %+.3f LSB of %.3f uWh",
+			    phase, e->got_import, e->got_export, e->want_import,
+			    e->want_export, net / lsb_uwh, lsb_uwh);
+	return 0;
 }

@@ -28,6 +28,13 @@
 
 extern __thread char sim_err[512];
 
+/*
+ * Deadline of every wait for a condition (a device to appear or go, a
+ * record, a log line, a child): generous, so that only a run that is really
+ * stuck reaches it. How long the wait took is never asserted.
+ */
+#define WAIT_MS		30000
+
 /* Reads a small file, trailing newlines and blanks removed; length or -errno. */
 ssize_t sim_read_file(const char *path, char *buf, size_t len);
 
@@ -86,8 +93,8 @@ struct meter {
 
 /*
  * Removes any device left at @cs by an earlier (crashed) test, creates a new
- * one ("<chip> <cs> [irq]") and waits up to 2 s for /sys/class/meter/meterN
- * and /dev/meterN.
+ * one ("<chip> <cs> [irq]") and waits (up to WAIT_MS) for
+ * /sys/class/meter/meterN and /dev/meterN.
  */
 int meter_create(struct meter *m, const char *chip, int cs, bool irq);
 /* the same on a board described by new_device's board words (may be NULL) */
@@ -158,6 +165,36 @@ double model_apparent_mva(const struct sim_phase *p);
 double model_pf(const struct sim_phase *p);	/* millionths */
 /* energy of a model phase over @t_ns, in uWh (import > 0, export < 0) */
 double model_energy_uwh(const struct sim_phase *p, int64_t t_ns);
+
+/* ---- energy conservation (timing-free energy checks) ---- */
+
+/* cs<N>/stats energy_{import,export}_nj_p<phase>: what the model delivered */
+int sim_energy_nj(int cs, unsigned int phase, bool export, uint64_t *nj);
+/*
+ * Stops the energy flowing at @cs (the @nr phases of @model with current 0),
+ * drains @fd and reads three more records, the last into @last: the driver
+ * has then read the chip's energy registers at least twice since they
+ * stopped filling, whatever the scheduling.
+ */
+int energy_stop(int cs, int fd, const struct sim_phase *model, int nr,
+		struct meterlink_reading *last);
+/*
+ * The cumulative energy of @r on @phase against the simulator's totals times
+ * @gain (the board's power gain: the simulator integrates what the chip's
+ * pins see, in its reference units), with @lsb_uwh one energy count in the
+ * record's units. A chip keeps less than one count per register and the
+ * driver truncates to whole uWh; a chip with one signed register per phase
+ * nets import against export between two reads when the direction changes.
+ * So: neither direction has more than the simulator gave (+1 uWh), and
+ * import - export is the simulator's within 2 LSB (+2 uWh).
+ * Returns 0 or -EPROTO; the four figures in @e (uWh).
+ */
+struct energy_cmp {
+	double got_import, got_export, want_import, want_export;
+};
+
+int energy_conserved(int cs, const struct meterlink_reading *r, unsigned int phase,
+		     double lsb_uwh, double gain, struct energy_cmp *e);
 
 /* ---- misc ---- */
 
