@@ -159,6 +159,14 @@ int ml_report_decode(const uint8_t *buf, size_t len, struct ml_meter_report *r);
 void ml_report_digest(const struct ml_meter_report *r, uint8_t digest[32]);
 int ml_report_verify(const struct ml_meter_report *r,
 		     const uint8_t gw_key[ML_P256_PUB_LEN]);
+/*
+ * ECDSA P-256 over SHA-256 @digest: 0, -EPERM for a signature that does not
+ * verify, -EINVAL for a key that is not a point on the curve. No low-s
+ * requirement here (ml_report_verify adds it).
+ */
+int ml_p256_verify_digest(const uint8_t key[ML_P256_PUB_LEN],
+			  const uint8_t digest[32],
+			  const uint8_t sig[ML_P256_SIG_LEN]);
 /* Maps s to n - s when s > n/2; refuses r or s outside [1, n-1]. */
 int ml_p256_sig_normalize(uint8_t sig[ML_P256_SIG_LEN]);
 int ml_p256_sig_from_der(const uint8_t *der, size_t len,

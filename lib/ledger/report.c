@@ -209,10 +209,11 @@ int ml_p256_key_valid(const uint8_t key[ML_P256_PUB_LEN])
 	return ok;
 }
 
-int ml_report_verify(const struct ml_meter_report *r,
-		     const uint8_t gw_key[ML_P256_PUB_LEN])
+int ml_p256_verify_digest(const uint8_t key[ML_P256_PUB_LEN],
+			  const uint8_t digest[32],
+			  const uint8_t sig[ML_P256_SIG_LEN])
 {
-	uint8_t digest[32], der[80];
+	uint8_t der[80];
 	unsigned char *p = der;
 	EVP_PKEY_CTX *ctx = NULL;
 	EVP_PKEY *pkey = NULL;
@@ -220,11 +221,12 @@ int ml_report_verify(const struct ml_meter_report *r,
 	BIGNUM *br, *bs;
 	int derlen, ret = -EPERM;
 
-	if (!ml_p256_sig_valid(r->sig))
-		return -EPERM;
+	pkey = p256_pkey(key);
+	if (!pkey)
+		return -EINVAL;
 	es = ECDSA_SIG_new();
-	br = BN_bin2bn(r->sig, 32, NULL);
-	bs = BN_bin2bn(r->sig + 32, 32, NULL);
+	br = BN_bin2bn(sig, 32, NULL);
+	bs = BN_bin2bn(sig + 32, 32, NULL);
 	if (!es || !br || !bs || !ECDSA_SIG_set0(es, br, bs)) {
 		BN_free(br);
 		BN_free(bs);
@@ -232,19 +234,27 @@ int ml_report_verify(const struct ml_meter_report *r,
 		goto out;
 	}
 	derlen = i2d_ECDSA_SIG(es, &p);
-	pkey = p256_pkey(gw_key);
-	if (derlen <= 0 || !pkey)
-		goto out;
-	ml_report_digest(r, digest);
 	ctx = EVP_PKEY_CTX_new_from_pkey(NULL, pkey, NULL);
-	if (ctx && EVP_PKEY_verify_init(ctx) > 0 &&
+	if (derlen > 0 && ctx && EVP_PKEY_verify_init(ctx) > 0 &&
 	    EVP_PKEY_CTX_set_signature_md(ctx, EVP_sha256()) > 0 &&
-	    EVP_PKEY_verify(ctx, der, (size_t)derlen, digest,
-			    sizeof(digest)) == 1)
+	    EVP_PKEY_verify(ctx, der, (size_t)derlen, digest, 32) == 1)
 		ret = 0;
 out:
 	EVP_PKEY_CTX_free(ctx);
 	EVP_PKEY_free(pkey);
 	ECDSA_SIG_free(es);
 	return ret;
+}
+
+int ml_report_verify(const struct ml_meter_report *r,
+		     const uint8_t gw_key[ML_P256_PUB_LEN])
+{
+	uint8_t digest[32];
+	int ret;
+
+	if (!ml_p256_sig_valid(r->sig))
+		return -EPERM;
+	ml_report_digest(r, digest);
+	ret = ml_p256_verify_digest(gw_key, digest, r->sig);
+	return ret == -EINVAL ? -EPERM : ret;
 }

@@ -14,6 +14,7 @@
 #include <sodium.h>
 
 #include "internal.h"
+#include "../ledger/ledger.h"
 
 EVP_PKEY *mltpm_pkey_from_pub(const uint8_t pub[MLTPM_PUB_LEN])
 {
@@ -43,39 +44,9 @@ int mltpm_verify_digest(const uint8_t pub[MLTPM_PUB_LEN],
 			const uint8_t digest[32],
 			const uint8_t sig[MLTPM_SIG_LEN])
 {
-	uint8_t der[80];
-	unsigned char *p = der;
-	EVP_PKEY_CTX *ctx = NULL;
-	EVP_PKEY *pkey;
-	ECDSA_SIG *es;
-	BIGNUM *br, *bs;
-	int derlen, ret = -EPERM;
-
 	if (!pub || !digest || !sig)
 		return -EINVAL;
-	pkey = mltpm_pkey_from_pub(pub);
-	if (!pkey)
-		return -EINVAL;
-	es = ECDSA_SIG_new();
-	br = BN_bin2bn(sig, 32, NULL);
-	bs = BN_bin2bn(sig + 32, 32, NULL);
-	if (!es || !br || !bs || !ECDSA_SIG_set0(es, br, bs)) {
-		BN_free(br);
-		BN_free(bs);
-		ret = -ENOMEM;
-		goto out;
-	}
-	derlen = i2d_ECDSA_SIG(es, &p);
-	ctx = EVP_PKEY_CTX_new_from_pkey(NULL, pkey, NULL);
-	if (derlen > 0 && ctx && EVP_PKEY_verify_init(ctx) > 0 &&
-	    EVP_PKEY_CTX_set_signature_md(ctx, EVP_sha256()) > 0 &&
-	    EVP_PKEY_verify(ctx, der, (size_t)derlen, digest, 32) == 1)
-		ret = 0;
-out:
-	EVP_PKEY_CTX_free(ctx);
-	EVP_PKEY_free(pkey);
-	ECDSA_SIG_free(es);
-	return ret;
+	return ml_p256_verify_digest(pub, digest, sig);
 }
 
 void mltpm_vote_cert_digest(const uint8_t pk[32], uint8_t digest[32])
