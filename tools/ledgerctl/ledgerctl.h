@@ -30,7 +30,7 @@ enum {
 	LC_EXIT_REFUSED = 8,	/* settled refused the request */
 };
 
-#define LC_DEFAULT_SOCKET	"/run/meterlink/settled.sock"
+#define LC_DEFAULT_SOCKET	"/run/settled/control.sock"	/* settled.conf(5) */
 
 struct lc {
 	bool json;
