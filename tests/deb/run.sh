@@ -21,14 +21,8 @@ BUILD=${METERLINK_BUILD:-$top/build}
 version=$(cat "$top/VERSION") || exit 2
 pkgs=(meterlink-dkms meterlink-tools libmeterlink0 libmeterlink-dev)
 
-n=0 failed=0
-ok() { n=$((n + 1)); echo "ok $n - $*"; }
-not_ok() { n=$((n + 1)); failed=$((failed + 1)); echo "not ok $n - $*"; }
-check() { local d=$1; shift; if "$@"; then ok "$d"; else not_ok "$d"; fi; }
-expect() {
-	if [[ $2 == "$3" ]]; then ok "$1"; else not_ok "$1"; echo "#   got '$2', want '$3'"; fi
-}
-diag() { sed 's/^/# /'; }
+# shellcheck source=../lib/tap.sh
+. "$here/../lib/tap.sh"
 bail() { echo "Bail out! $*"; exit 1; }
 installed() { dpkg-query -W -f='${db:Status-Status}\n' "$1" 2>/dev/null | grep -qx installed; }
 
@@ -156,6 +150,4 @@ expect "no file left behind" "$left" ""
 check "modules.dep no longer lists meterlink" \
 	bash -c "! grep -q '^updates/dkms/meterlink' /lib/modules/$kver/modules.dep"
 
-echo "1..$n"
-((failed == 0)) || { echo "# $failed of $n failed"; exit 1; }
-echo "# all $n passed"
+tap_end

@@ -20,14 +20,8 @@ BUILD=${METERLINK_BUILD:-$top/build}
 version=$(cat "$top/VERSION") || exit 2
 name=meterlink
 
-n=0 failed=0
-ok() { n=$((n + 1)); echo "ok $n - $*"; }
-not_ok() { n=$((n + 1)); failed=$((failed + 1)); echo "not ok $n - $*"; }
-check() { local d=$1; shift; if "$@"; then ok "$d"; else not_ok "$d"; fi; }
-expect() {
-	if [[ $2 == "$3" ]]; then ok "$1"; else not_ok "$1"; echo "#   got '$2', want '$3'"; fi
-}
-diag() { sed 's/^/# /'; }
+# shellcheck source=../lib/tap.sh
+. "$here/../lib/tap.sh"
 bail() { echo "Bail out! $*"; exit 1; }
 
 ((EUID == 0)) || bail "needs root (dkms installs into /usr/src and /lib/modules)"
@@ -124,6 +118,4 @@ check "modules.dep no longer lists them" \
 	bash -c "! grep -q '^updates/dkms/meterlink' /lib/modules/$kver/modules.dep"
 check "the sources are gone from /usr/src" test ! -e "/usr/src/$name-$version"
 
-echo "1..$n"
-((failed == 0)) || { echo "# $failed of $n failed"; exit 1; }
-echo "# all $n passed"
+tap_end

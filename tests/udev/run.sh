@@ -29,16 +29,8 @@ udevd_pid=
 # ignore the request ("Running in chroot, ignoring request."): this udevd is real.
 export SYSTEMD_IGNORE_CHROOT=1
 
-n=0 failed=0
-ok() { n=$((n + 1)); echo "ok $n - $*"; }
-not_ok() { n=$((n + 1)); failed=$((failed + 1)); echo "not ok $n - $*"; }
-# check DESCRIPTION COMMAND...: one TAP line for the command's status
-check() { local d=$1; shift; if "$@"; then ok "$d"; else not_ok "$d"; fi; }
-# expect DESCRIPTION GOT WANT
-expect() {
-	if [[ $2 == "$3" ]]; then ok "$1"; else not_ok "$1"; echo "#   got '$2', want '$3'"; fi
-}
-diag() { sed 's/^/# /'; }
+# shellcheck source=../lib/tap.sh
+. "$here/../lib/tap.sh"
 bail() {
 	echo "Bail out! $*"
 	[[ -s $work/udevd.log ]] && diag <"$work/udevd.log"
@@ -242,5 +234,4 @@ else
 fi
 
 rm -rf "$work"
-echo "1..$n"
-((failed == 0)) || { echo "# $failed of $n checks failed"; exit 1; }
+tap_end
