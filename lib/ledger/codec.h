@@ -3,6 +3,8 @@
 #ifndef ML_CODEC_H
 #define ML_CODEC_H
 
+#include <openssl/evp.h>
+
 #include "ledger.h"
 #include "wire.h"
 
@@ -14,6 +16,8 @@ void ml_tx_write(struct ml_wr *w, const struct ml_tx *tx, int with_sig);
 
 int ml_p256_sig_valid(const uint8_t sig[ML_P256_SIG_LEN]);
 int ml_p256_key_valid(const uint8_t key[ML_P256_PUB_LEN]);
+/* the uncompressed point X || Y as an OpenSSL key (not checked on the curve) */
+EVP_PKEY *ml_p256_pkey(const uint8_t key[ML_P256_PUB_LEN]);
 
 #define ML_MAX_DISPATCH_W	(1LL << 40)
 #define ML_MAX_INTERVAL_LEN	86400u

@@ -168,7 +168,7 @@ void ml_report_digest(const struct ml_meter_report *r, uint8_t digest[32])
 	crypto_hash_sha256_final(&c, digest);
 }
 
-static EVP_PKEY *p256_pkey(const uint8_t key[ML_P256_PUB_LEN])
+EVP_PKEY *ml_p256_pkey(const uint8_t key[ML_P256_PUB_LEN])
 {
 	uint8_t point[1 + ML_P256_PUB_LEN];
 	OSSL_PARAM params[3];
@@ -195,7 +195,7 @@ static EVP_PKEY *p256_pkey(const uint8_t key[ML_P256_PUB_LEN])
 /* fromdata does not check the point is on the curve; the check does. */
 int ml_p256_key_valid(const uint8_t key[ML_P256_PUB_LEN])
 {
-	EVP_PKEY *pkey = p256_pkey(key);
+	EVP_PKEY *pkey = ml_p256_pkey(key);
 	EVP_PKEY_CTX *ctx;
 	int ok = 0;
 
@@ -221,7 +221,7 @@ int ml_p256_verify_digest(const uint8_t key[ML_P256_PUB_LEN],
 	BIGNUM *br, *bs;
 	int derlen, ret = -EPERM;
 
-	pkey = p256_pkey(key);
+	pkey = ml_p256_pkey(key);
 	if (!pkey)
 		return -EINVAL;
 	es = ECDSA_SIG_new();

@@ -48,6 +48,5 @@ int mltpm_sw_sign(struct mltpm *t, const uint8_t digest[32],
 		  uint8_t sig[MLTPM_SIG_LEN]);
 
 /* verify.c */
-EVP_PKEY *mltpm_pkey_from_pub(const uint8_t pub[MLTPM_PUB_LEN]);
 
 #endif

@@ -24,7 +24,7 @@
 #include <tss2_rc.h>
 #include <tss2_tctildr.h>
 
-#include "../ledger/ledger.h"
+#include "../ledger/codec.h"
 #include "internal.h"
 
 _Static_assert(MLTPM_PUB_LEN == ML_P256_PUB_LEN, "public key format");
@@ -310,7 +310,7 @@ int mltpm_pubkey_pem(struct mltpm *t, char **pem)
 	if (!t || !pem)
 		return -EINVAL;
 	*pem = NULL;
-	pkey = mltpm_pkey_from_pub(t->pub);
+	pkey = ml_p256_pkey(t->pub);
 	bio = BIO_new(BIO_s_mem());
 	if (!pkey || !bio || !PEM_write_bio_PUBKEY(bio, pkey)) {
 		ret = -ENOMEM;

@@ -7,38 +7,10 @@
 #include <errno.h>
 #include <string.h>
 
-#include <openssl/core_names.h>
-#include <openssl/ec.h>
-#include <openssl/evp.h>
-#include <openssl/param_build.h>
 #include <sodium.h>
 
 #include "internal.h"
-#include "../ledger/ledger.h"
-
-EVP_PKEY *mltpm_pkey_from_pub(const uint8_t pub[MLTPM_PUB_LEN])
-{
-	uint8_t point[1 + MLTPM_PUB_LEN];
-	OSSL_PARAM params[3];
-	EVP_PKEY_CTX *ctx;
-	EVP_PKEY *pkey = NULL;
-
-	point[0] = 0x04;	/* SEC1 uncompressed point */
-	memcpy(point + 1, pub, MLTPM_PUB_LEN);
-	params[0] = OSSL_PARAM_construct_utf8_string(OSSL_PKEY_PARAM_GROUP_NAME,
-						     (char *)"prime256v1", 0);
-	params[1] = OSSL_PARAM_construct_octet_string(OSSL_PKEY_PARAM_PUB_KEY,
-						      point, sizeof(point));
-	params[2] = OSSL_PARAM_construct_end();
-	ctx = EVP_PKEY_CTX_new_from_name(NULL, "EC", NULL);
-	if (!ctx)
-		return NULL;
-	if (EVP_PKEY_fromdata_init(ctx) <= 0 ||
-	    EVP_PKEY_fromdata(ctx, &pkey, EVP_PKEY_PUBLIC_KEY, params) <= 0)
-		pkey = NULL;
-	EVP_PKEY_CTX_free(ctx);
-	return pkey;
-}
+#include "../ledger/codec.h"
 
 int mltpm_verify_digest(const uint8_t pub[MLTPM_PUB_LEN],
 			const uint8_t digest[32],

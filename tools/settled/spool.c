@@ -361,19 +361,22 @@ static void load_report(sqlite3_stmt *st, struct spool_report *r)
 	r->height = (uint64_t)sqlite3_column_int64(st, 10);
 }
 
-int spool_reports(struct spool *s, int state, struct spool_report *r, size_t max, size_t *n)
+#define REPORT_SELECT "SELECT p.id, p.meter, m.key, p.start, i.len, i.import_wh," \
+	" i.export_wh, i.root, p.sig, p.state, p.height FROM reports p" \
+	" JOIN meters m ON m.id = p.meter JOIN intervals i" \
+	" ON i.meter = p.meter AND i.start = p.start"
+
+/* the reports @sql selects with @key, oldest first, at most @max */
+static int reports_where(struct spool *s, const char *sql, int64_t key,
+			 struct spool_report *r, size_t max, size_t *n)
 {
-	sqlite3_stmt *st = prep(s, "SELECT p.id, p.meter, m.key, p.start, i.len, i.import_wh,"
-				" i.export_wh, i.root, p.sig, p.state, p.height FROM reports p"
-				" JOIN meters m ON m.id = p.meter JOIN intervals i"
-				" ON i.meter = p.meter AND i.start = p.start"
-				" WHERE p.state = ? ORDER BY p.id LIMIT ?");
+	sqlite3_stmt *st = prep(s, sql);
 	int rc;
 
 	*n = 0;
 	if (!st)
 		return -EIO;
-	sqlite3_bind_int(st, 1, state);
+	sqlite3_bind_int64(st, 1, key);
 	sqlite3_bind_int64(st, 2, (int64_t)max);
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW)
 		load_report(st, &r[(*n)++]);
@@ -381,25 +384,17 @@ int spool_reports(struct spool *s, int state, struct spool_report *r, size_t max
 	return rc == SQLITE_DONE ? 0 : err(rc);
 }
 
+int spool_reports(struct spool *s, int state, struct spool_report *r, size_t max, size_t *n)
+{
+	return reports_where(s, REPORT_SELECT " WHERE p.state = ? ORDER BY p.id LIMIT ?",
+			     state, r, max, n);
+}
+
 int spool_reports_after(struct spool *s, int64_t after, struct spool_report *r, size_t max,
 			size_t *n)
 {
-	sqlite3_stmt *st = prep(s, "SELECT p.id, p.meter, m.key, p.start, i.len, i.import_wh,"
-				" i.export_wh, i.root, p.sig, p.state, p.height FROM reports p"
-				" JOIN meters m ON m.id = p.meter JOIN intervals i"
-				" ON i.meter = p.meter AND i.start = p.start"
-				" WHERE p.id > ? ORDER BY p.id LIMIT ?");
-	int rc;
-
-	*n = 0;
-	if (!st)
-		return -EIO;
-	sqlite3_bind_int64(st, 1, after);
-	sqlite3_bind_int64(st, 2, (int64_t)max);
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW)
-		load_report(st, &r[(*n)++]);
-	sqlite3_finalize(st);
-	return rc == SQLITE_DONE ? 0 : err(rc);
+	return reports_where(s, REPORT_SELECT " WHERE p.id > ? ORDER BY p.id LIMIT ?",
+			     after, r, max, n);
 }
 
 int spool_meter_list(struct spool *s, struct spool_meter *m, size_t max, size_t *n)
