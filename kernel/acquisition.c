@@ -2,11 +2,18 @@
 /*
  * meterlink: when samples are taken.
  *
- * Polling mode: an hrtimer on CLOCK_REALTIME fires on multiples of the
- * period, notes the boundary it was set for, and queues the SPI work; a
- * boundary that passes while the previous sample is still being read is
- * counted as missed, and the next record says so (the work sees the
- * distance to the boundary it sampled last).
+ * Polling mode: samples are taken on multiples of the period in wall-clock
+ * time, but the hrtimer runs on CLOCK_MONOTONIC: each expiry is the next
+ * wall-clock boundary converted to monotonic time when the timer is armed.
+ * A step of the wall clock (NTP at boot, an administrator's `date -s`)
+ * therefore neither stalls sampling (a realtime timer set before a step
+ * back waits out the whole step) nor invents missed periods (after a step
+ * forward): the sample after a step is taken when it was due and stamped
+ * with the wall-clock time of that instant, and the timer re-aligns to the
+ * new boundaries from then on. The timer notes the instant it was set for
+ * and queues the SPI work; a boundary that passes while the previous
+ * sample is still being read is counted as missed, and the next record
+ * says so (the work sees the boot-time distance to the sample before).
  *
  * Interrupt mode: the hard-IRQ top half takes the timestamps, the threaded
  * half acknowledges the chip and reads the sample. The same hrtimer then
@@ -40,20 +47,26 @@ static void meter_clocks(s64 *rt, s64 *bt)
 	*bt = ktime_to_ns(ktime_mono_to_any(mono, TK_OFFS_BOOT));
 }
 
+/* The next wall-clock multiple of @period after now, as monotonic time. */
+static ktime_t meter_next_boundary(u64 period)
+{
+	ktime_t mono = ktime_get();
+	s64 rt = ktime_to_ns(ktime_mono_to_real(mono));
+
+	return ktime_add_ns(mono, (div64_u64(rt, period) + 1) * period - rt);
+}
+
 static enum hrtimer_restart meter_timer_fn(struct hrtimer *t)
 {
 	struct meter_dev *m = container_of(t, struct meter_dev, timer);
-	s64 due = ktime_to_ns(hrtimer_get_expires(t));
+	ktime_t due = hrtimer_get_expires(t);
 	bool fallback = false, poll;
 
 	spin_lock(&m->acq_lock);
 	poll = m->mode == METERLINK_MODE_POLL;
 	if (poll) {
-		s64 rt, bt;
-
-		meter_clocks(&rt, &bt);
-		m->due_rt = due;
-		m->due_bt = bt - (rt - due);
+		m->due_rt = ktime_to_ns(ktime_mono_to_real(due));
+		m->due_bt = ktime_to_ns(ktime_mono_to_any(due, TK_OFFS_BOOT));
 		queue_work(system_highpri_wq, &m->work);
 	} else {
 		fallback = !m->irq_seen && !m->irq_arrived;
@@ -67,7 +80,10 @@ static enum hrtimer_restart meter_timer_fn(struct hrtimer *t)
 		queue_work(system_highpri_wq, &m->fallback_work);
 		return HRTIMER_NORESTART;
 	}
-	hrtimer_forward_now(t, ns_to_ktime(m->timer_period));
+	if (poll)
+		hrtimer_set_expires(t, meter_next_boundary(m->timer_period));
+	else
+		hrtimer_forward_now(t, ns_to_ktime(m->timer_period));
 	return HRTIMER_RESTART;
 }
 
@@ -96,18 +112,20 @@ static void meter_work_fn(struct work_struct *w)
 	/*
 	 * The timer may have moved on while this work was being queued or
 	 * was starting: the newest boundary is the one to sample, once, and
-	 * the boundaries that passed unsampled are missed periods.
+	 * the boundaries that passed unsampled are missed periods. Boot time
+	 * measures that distance: wall-clock steps are not periods.
 	 */
-	if (rt == m->last_rt) {
+	if (bt == m->last_bt) {
 		spin_unlock_irq(&m->acq_lock);
 		return;
 	}
-	if (m->last_rt && rt - m->last_rt > (s64)m->period_ns) {
+	if (m->last_bt && bt - m->last_bt > (s64)m->period_ns * 3 / 2) {
 		m->missed = true;
-		atomic64_add(div64_s64(rt - m->last_rt, m->period_ns) - 1,
+		atomic64_add(div64_s64(bt - m->last_bt + m->period_ns / 2,
+				       m->period_ns) - 1,
 			     &m->cnt[METER_CNT_MISSED_PERIODS]);
 	}
-	m->last_rt = rt;
+	m->last_bt = bt;
 	flags = take_pending_flags(m);
 	spin_unlock_irq(&m->acq_lock);
 
@@ -187,11 +205,8 @@ static void meter_timer_start(struct meter_dev *m)
 	u64 p = m->period_ns;
 
 	if (m->mode == METERLINK_MODE_POLL) {
-		u64 now = ktime_get_real_ns();
-
 		m->timer_period = p;
-		hrtimer_start(&m->timer, ns_to_ktime((div64_u64(now, p) + 1) * p),
-			      HRTIMER_MODE_ABS);
+		hrtimer_start(&m->timer, meter_next_boundary(p), HRTIMER_MODE_ABS);
 	} else {
 		m->timer_period = p * METER_WATCHDOG_PERIODS;
 		hrtimer_start(&m->timer, ns_to_ktime(m->timer_period),
@@ -230,7 +245,7 @@ static int meter_go(struct meter_dev *m, u32 mode, u64 period)
 	spin_lock_irq(&m->acq_lock);
 	m->mode = mode;
 	m->fallback_wanted = false;	/* a queued fallback is now stale */
-	m->last_rt = 0;
+	m->last_bt = 0;
 	m->irq_seen = true;	/* the watchdog's first look is a grace */
 	m->irq_arrived = false;
 	m->irq_enabled = mode == METERLINK_MODE_IRQ;
@@ -283,7 +298,7 @@ int meter_acq_init(struct meter_dev *m)
 {
 	int ret;
 
-	hrtimer_init(&m->timer, CLOCK_REALTIME, HRTIMER_MODE_ABS);
+	hrtimer_init(&m->timer, CLOCK_MONOTONIC, HRTIMER_MODE_ABS);
 	m->timer.function = meter_timer_fn;
 	INIT_WORK(&m->work, meter_work_fn);
 	INIT_WORK(&m->fallback_work, meter_fallback_fn);

@@ -61,7 +61,7 @@ struct meter_dev {
 	struct work_struct fallback_work;
 	spinlock_t acq_lock;		/* the fields below, timer vs. work */
 	s64 due_rt, due_bt;
-	s64 last_rt;			/* boundary sampled last */
+	s64 last_bt;			/* boot time of the last sample */
 	bool missed;			/* flag the next record */
 	bool irq_seen;			/* a sample came by interrupt */
 	bool irq_arrived;		/* the top half ran (may be late) */

@@ -186,7 +186,7 @@ void meter_sample(struct meter_dev *m, s64 rt, s64 bt, u32 flags)
 		read_energy(m, p, ph, cal.phase[p].power_ppm, &flags);
 	}
 
-	rec.uncertainty_ns = meter_uncertainty(rt, ktime_get_real_ns());
+	rec.uncertainty_ns = meter_uncertainty(bt, ktime_get_boottime_ns());
 	rec.flags = flags;
 	if (flags & METERLINK_F_INVALID)
 		meter_count(m, METER_CNT_INVALID);

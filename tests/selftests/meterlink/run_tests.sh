@@ -20,7 +20,7 @@
 
 here=$(cd "$(dirname "$0")" && pwd)
 repo=$(cd "$here/../../.." && pwd)
-ALL="meter_values meter_scaling meter_chardev meter_stream meter_ioctl meter_calib meter_faults meter_lifecycle"
+ALL="meter_values meter_scaling meter_chardev meter_clock meter_stream meter_ioctl meter_calib meter_faults meter_lifecycle"
 tests=${*:-$ALL}
 
 bindir=
@@ -66,7 +66,7 @@ for t in $tests; do
 	fi
 	: >"$tmp/out"
 	echo 1 >"$tmp/rc"
-	start=$(date +%s)
+	start=$(cut -d. -f1 /proc/uptime)	# not the wall clock: meter_clock steps it
 	{ "$bin" 2>&1 </dev/null; echo $? >"$tmp/rc"; } | while IFS= read -r line || [ -n "$line" ]; do
 		printf '# %s\n' "$line"
 		printf '%s\n' "$line" >>"$tmp/out"
@@ -90,7 +90,7 @@ for t in $tests; do
 	elif [ "$results" != "$plan" ]; then
 		why="$why $results results for a plan of $plan;"
 	fi
-	secs=$(($(date +%s) - start))
+	secs=$(($(cut -d. -f1 /proc/uptime) - start))
 	if [ -z "$why" ]; then
 		echo "ok $n selftests: meterlink: $t # ${secs}s, $passes passed"
 	else
