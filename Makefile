@@ -96,7 +96,12 @@ check-deps:
 	$(Q)scripts/install-deps.sh
 
 # everything, in the order a failure is cheapest to find
+# The debug kernel for tests/run-debug-kernel.sh (last) builds in the
+# background meanwhile, niced: most tests leave a core idle. Its log:
+# $(BUILD)/debug-kernel-build.log.
 check: check-deps
+	$(Q)mkdir -p $(BUILD) && { nice -n 19 tests/qemu/build-debug-kernel.sh \
+		>$(BUILD)/debug-kernel-build.log 2>&1 </dev/null & }
 	$(Q)$(MAKE) --no-print-directory modules tools selftests style
 	$(Q)$(MAKE) --no-print-directory check-ledger check-tpm check-consensus \
 		check-consensus-net check-meterctl-host check-ledgerctl \

@@ -18,6 +18,11 @@ srcver=$(dpkg-query -W -f='${Version}' linux-source-6.1)
 key=$( { cat "$frag"; echo "$srcver"; gcc --version | head -n1; } | sha256sum | cut -c1-16)
 cache=${METERLINK_KERNEL_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/meterlink/kernel}
 dir=$cache/linux-$srcver-$key
+# one build at a time: `make check` starts one in the background early and
+# tests/run-debug-kernel.sh asks again at the end (it waits here)
+mkdir -p "$cache"
+exec 9>"$cache/.lock"
+flock 9
 if [[ -f $dir/.meterlink-built ]]; then
 	echo "build-debug-kernel: cached $dir" >&2
 	echo "$dir"
