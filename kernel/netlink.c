@@ -59,6 +59,7 @@ static const struct nla_policy meter_policy[METERLINK_A_MAX + 1] = {
 	[METERLINK_A_DEV_BATCH_COUNT] = { .type = NLA_U32 },
 	[METERLINK_A_DEV_BATCH_NS] = { .type = NLA_U64 },
 	[METERLINK_A_CALIB] = NLA_POLICY_NESTED(calib_policy),
+	[METERLINK_A_SEQ] = { .type = NLA_U64 },
 };
 
 static struct genl_family meter_genl;
@@ -235,6 +236,107 @@ static int stats_get_doit(struct sk_buff *skb, struct genl_info *info)
 static int stats_get_dumpit(struct sk_buff *skb, struct netlink_callback *cb)
 {
 	return dump(skb, cb, fill_stats);
+}
+
+/*
+ * The readings dump: what the ring of one device still holds, from a seq
+ * on, up to the newest record when the dump started (so that it ends). A
+ * collector that was away (settled restarting) asks for the records after
+ * the last one it kept.
+ */
+struct readings_dump {
+	u64 pos;	/* next seq to send */
+	u64 end;	/* head when the dump started */
+	u32 id;
+	bool started;
+};
+
+static_assert(sizeof(struct readings_dump) <=
+	      sizeof_field(struct netlink_callback, ctx));
+
+/*
+ * The first call checks the request: only dump calls have an extack (the
+ * message goes out with the error in NLMSG_DONE).
+ */
+static int readings_first(struct netlink_callback *cb, struct readings_dump *d)
+{
+	struct nlattr **attrs = genl_dumpit_info(cb)->attrs;
+	struct nlattr *a = attrs[METERLINK_A_DEV_ID];
+	struct nlattr *s = attrs[METERLINK_A_SEQ];
+	struct meter_dev *m;
+	int ret = 0;
+
+	if (!a) {
+		NL_SET_ERR_MSG(cb->extack, "meter id (METERLINK_A_DEV_ID) missing");
+		return -EINVAL;
+	}
+	m = meter_find(nla_get_u32(a));
+	if (!m) {
+		NL_SET_ERR_MSG_ATTR(cb->extack, a, "no such meter");
+		return -ENODEV;
+	}
+	d->id = m->id;
+	d->end = meter_ring_head(&m->ring);
+	d->pos = s ? nla_get_u64(s) : 0;
+	d->started = true;
+	if (d->pos > d->end) {
+		NL_SET_ERR_MSG_ATTR(cb->extack, s, "no record with this seq yet");
+		ret = -EINVAL;
+	}
+	put_device(&m->classdev);
+	return ret;
+}
+
+static int readings_dumpit(struct sk_buff *skb, struct netlink_callback *cb)
+{
+	struct readings_dump *d = (void *)cb->ctx;
+	struct meterlink_reading r;
+	struct meter_dev *m;
+	unsigned int n = 0;
+	int ret = 0;
+	void *hdr;
+	u64 pos;
+
+	if (!d->started) {
+		ret = readings_first(cb, d);
+		if (ret)
+			return ret;
+	}
+	if (d->pos >= d->end)
+		return 0;
+	cb->seq = meter_generation();
+	m = meter_find(d->id);
+	if (!m)
+		return -ENODEV;
+	hdr = genlmsg_put(skb, NETLINK_CB(cb->skb).portid, cb->nlh->nlmsg_seq,
+			  &meter_genl, NLM_F_MULTI, METERLINK_CMD_READINGS);
+	if (!hdr) {
+		ret = -EMSGSIZE;
+		goto out;
+	}
+	genl_dump_check_consistent(cb, hdr);
+	if (nla_put_u32(skb, METERLINK_A_DEV_ID, m->id))
+		goto cancel;
+	for (pos = d->pos; meter_ring_peek(&m->ring, &pos, d->end, &r); n++) {
+		if (nla_put(skb, METERLINK_A_READING, sizeof(r), &r)) {
+			/* a fresh message holds many: this cannot be the first */
+			ret = n ? 0 : -EMSGSIZE;
+			break;
+		}
+		d->pos = pos;
+	}
+	if (!n) {
+		if (!ret)	/* what was asked for has been overwritten */
+			d->pos = d->end;
+		goto cancel;
+	}
+	genlmsg_end(skb, hdr);
+	goto out;
+cancel:
+	genlmsg_cancel(skb, hdr);
+out:
+	put_device(&m->classdev);
+	return ret ? ret : skb->len;
 }
 
 static int dev_set(struct meter_dev *m, struct genl_info *info)
@@ -455,6 +557,11 @@ static const struct genl_ops meter_ops[] = {
 		.cmd = METERLINK_CMD_STATS_GET,
 		.doit = stats_get_doit,
 		.dumpit = stats_get_dumpit,
+	},
+	{
+		.cmd = METERLINK_CMD_READINGS,
+		.dumpit = readings_dumpit,
+		.flags = GENL_ADMIN_PERM,
 	},
 };
 

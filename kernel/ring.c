@@ -95,3 +95,28 @@ unsigned int meter_ring_copy(struct meter_ring *r, u64 *pos, u64 *lost,
 	spin_unlock_irqrestore(&r->lock, flags);
 	return n;
 }
+
+/*
+ * Copies the record at *@pos, or the oldest one held when that has been
+ * overwritten, if its seq is below @end. Returns 1 and sets *@pos to the
+ * record's seq + 1, or 0 (nothing below @end). The producer's pace is not
+ * a reader's: no loss is counted.
+ */
+int meter_ring_peek(struct meter_ring *r, u64 *pos, u64 end,
+		    struct meterlink_reading *out)
+{
+	unsigned long flags;
+	u64 p = *pos;
+	int n = 0;
+
+	spin_lock_irqsave(&r->lock, flags);
+	if (behind(r, p))
+		p = r->head - r->size;
+	if (p < r->head && p < end) {
+		*out = r->rec[p & (r->size - 1)];
+		*pos = p + 1;
+		n = 1;
+	}
+	spin_unlock_irqrestore(&r->lock, flags);
+	return n;
+}

@@ -23,5 +23,7 @@ u64 meter_ring_head(struct meter_ring *r);
 u64 meter_ring_behind(struct meter_ring *r, u64 pos);
 unsigned int meter_ring_copy(struct meter_ring *r, u64 *pos, u64 *lost,
 			     struct meterlink_reading *out, unsigned int max);
+int meter_ring_peek(struct meter_ring *r, u64 *pos, u64 end,
+		    struct meterlink_reading *out);
 
 #endif /* _METER_RING_H */

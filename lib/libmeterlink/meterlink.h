@@ -167,6 +167,20 @@ int ml_stats_list(struct ml *ml, struct ml_stats **st, size_t *n);
 
 /* ---- readings and events ---- */
 
+/*
+ * The records the ring of device @id still holds from @from_seq on (0: the
+ * oldest), up to the newest one when the call started, in seq order: @fn
+ * is called for each, and a non-zero return stops the call, which then
+ * returns that value. A collector that was away asks for the records after
+ * the last one it kept; records overwritten before the call are missing
+ * (their seqs are skipped; compare the first seq with @from_seq). Needs
+ * CAP_NET_ADMIN (-EPERM). -EINVAL: @from_seq is beyond the next record;
+ * -ENODEV: no such device; -EINTR: devices came or went during the dump
+ * (seqs may belong to a new device of that id: check and ask again).
+ */
+int ml_readings_get(struct ml *ml, uint32_t id, uint64_t from_seq,
+		    int (*fn)(void *ctx, const struct meterlink_reading *r), void *ctx);
+
 /* ml_subscribe() groups */
 #define ML_GROUP_READINGS	(1U << 0)	/* needs CAP_NET_ADMIN */
 #define ML_GROUP_EVENTS		(1U << 1)

@@ -135,20 +135,16 @@ struct req {
  * echoed request unless the ACK is capped). A missing required attribute
  * comes without a message on some paths, so say which one.
  */
-static void ext_ack(struct ml *ml, const struct nlmsghdr *nlh)
+static void ack_tlvs(struct ml *ml, const struct nlmsghdr *nlh, size_t off)
 {
-	const struct nlmsgerr *e = nlmsg_data(nlh);
 	struct nlattr *tb[NLMSGERR_ATTR_MAX + 1];
-	size_t off = sizeof(*e);
 	int len;
 
 	if (!(nlh->nlmsg_flags & NLM_F_ACK_TLVS))
 		return;
-	if (!(nlh->nlmsg_flags & NLM_F_CAPPED))
-		off += e->msg.nlmsg_len - NLMSG_HDRLEN;
 	len = (int)nlh->nlmsg_len - NLMSG_HDRLEN - (int)NLMSG_ALIGN(off);
 	if (len <= 0 || nla_parse(tb, NLMSGERR_ATTR_MAX,
-				  (struct nlattr *)((char *)e + NLMSG_ALIGN(off)),
+				  (struct nlattr *)((char *)nlmsg_data(nlh) + NLMSG_ALIGN(off)),
 				  len, NULL) < 0)
 		return;
 	if (tb[NLMSGERR_ATTR_MSG])
@@ -156,6 +152,16 @@ static void ext_ack(struct ml *ml, const struct nlmsghdr *nlh)
 	else if (tb[NLMSGERR_ATTR_MISS_TYPE])
 		mli_set_msg(ml, "missing attribute %u",
 			    nla_get_u32(tb[NLMSGERR_ATTR_MISS_TYPE]));
+}
+
+static void ext_ack(struct ml *ml, const struct nlmsghdr *nlh)
+{
+	const struct nlmsgerr *e = nlmsg_data(nlh);
+	size_t off = sizeof(*e);
+
+	if (!(nlh->nlmsg_flags & NLM_F_CAPPED))
+		off += e->msg.nlmsg_len - NLMSG_HDRLEN;
+	ack_tlvs(ml, nlh, off);
 }
 
 static int on_error(struct sockaddr_nl *nla, struct nlmsgerr *e, void *arg)
@@ -203,8 +209,10 @@ static int on_finish(struct nl_msg *msg, void *arg)
 
 	if (nlmsg_datalen(nlh) >= (int)sizeof(err)) {
 		memcpy(&err, nlmsg_data(nlh), sizeof(err));
-		if (err < 0 && !r->err)
+		if (err < 0 && !r->err) {
 			r->err = err;
+			ack_tlvs(r->ml, nlh, sizeof(err));
+		}
 	}
 	r->done = true;
 	return NL_STOP;

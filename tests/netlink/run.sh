@@ -59,7 +59,7 @@ helper() {
 	grep -q '^FAIL' "$tmp/helper" || ((st == 0)) || not_ok "$1 exited $st"
 }
 
-for f in "$M" "$H/nl_attrs" "$H/nl_subscribers" "$H/nl_dump_churn"; do
+for f in "$M" "$H/nl_attrs" "$H/nl_subscribers" "$H/nl_dump_churn" "$H/nl_history"; do
 	[[ -x $f ]] || { echo "Bail out! $f missing (make meterctl-guest-tests)"; exit 1; }
 done
 [[ -d $S ]] || { echo "Bail out! $S missing: load meterlink_sim.ko, mount debugfs"; exit 1; }
@@ -85,8 +85,8 @@ delete() { echo "$1" >"$S/delete_device"; }
 genl ctrl get name meterlink >"$tmp/out" 2>"$tmp/err"
 check "genl ctrl shows the family meterlink, version 1" \
 	"grep -q 'Name: meterlink' $tmp/out && grep -q 'Version: 0x1' $tmp/out"
-check "genl ctrl shows its five operations (dev-get .. stats-get)" \
-	"grep -q 'ID-0x1 ' $tmp/out && grep -q 'ID-0x5 ' $tmp/out && ! grep -q 'ID-0x6 ' $tmp/out"
+check "genl ctrl shows its six operations (dev-get .. stats-get, readings)" \
+	"grep -q 'ID-0x1 ' $tmp/out && grep -q 'ID-0x6 ' $tmp/out && ! grep -q 'ID-0x7 ' $tmp/out"
 check "genl ctrl shows the groups readings and events" \
 	"grep -q 'name: readings' $tmp/out && grep -q 'name: events' $tmp/out"
 
@@ -316,6 +316,11 @@ helper "$H/nl_attrs" malformed "$ade_id" "$atm_id"
 "$M" set "$ade" mode poll period 10ms batch 1 >"$tmp/out" 2>"$tmp/err" ||
 	not_ok "set up $ade for the subscriber test"
 helper "$H/nl_subscribers" "$ade_id"
+
+# ---- the readings a ring still holds (READINGS dump) ----
+
+helper "$H/nl_history" "$ade_id" "/dev/$ade"
+helper nobody "$H/nl_history" unpriv "$ade_id"
 "$M" set "$ade" period 100ms batch 16 100ms
 
 # ---- dumps while meters come and go ----

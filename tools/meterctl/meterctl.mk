@@ -166,7 +166,7 @@ check-meterctl-host: libmeterlink meterctl $(ML_HOST_TESTS)
 	@echo "check-meterctl-host: all passed"
 
 # programs tests/netlink/run.sh runs in the guest
-ML_GUEST_BINS := $(ML_NOUT)/nl_attrs $(ML_NOUT)/nl_subscribers \
+ML_GUEST_BINS := $(ML_NOUT)/nl_attrs $(ML_NOUT)/nl_subscribers $(ML_NOUT)/nl_history \
 	$(ML_NOUT)/nl_dump_churn
 
 $(ML_NOUT)/%: $(ML_ROOT)/tests/netlink/%.c $(ML_LOUT)/libmeterlink.a

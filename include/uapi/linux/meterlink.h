@@ -189,7 +189,16 @@ struct meterlink_stats {
  *                             METERLINK_A_DEV_ID, METERLINK_A_STATS
  *   METERLINK_CMD_READINGS    multicast "readings" (joining needs
  *                             CAP_NET_ADMIN): METERLINK_A_DEV_ID and one
- *                             METERLINK_A_READING per record, in seq order
+ *                             METERLINK_A_READING per record, in seq order;
+ *                             also a dump (CAP_NET_ADMIN) of the records
+ *                             the device's ring still holds: request
+ *                             METERLINK_A_DEV_ID and METERLINK_A_SEQ (the
+ *                             first record wanted; default the oldest
+ *                             held; beyond the next record is EINVAL),
+ *                             replies like the multicast ones, up to the
+ *                             newest record when the dump started. Records
+ *                             overwritten meanwhile are skipped: their
+ *                             seqs are missing
  *   METERLINK_CMD_DEV_ADD, METERLINK_CMD_DEV_DEL, METERLINK_CMD_FAULT,
  *   METERLINK_CMD_OVERRUN, METERLINK_CMD_CLOCK_STEP
  *                             multicast "events"; each carries
@@ -221,6 +230,7 @@ struct meterlink_stats {
  *   METERLINK_A_FAULT             u32, enum meterlink_fault
  *   METERLINK_A_OVERRUN_COUNT     u64, records lost to netlink delivery
  *   METERLINK_A_CLOCK_STEP_NS     s64, how far CLOCK_REALTIME jumped
+ *   METERLINK_A_SEQ               u64, a record's seq (readings dump)
  */
 #define METERLINK_GENL_NAME		"meterlink"
 #define METERLINK_GENL_VERSION		1
@@ -269,6 +279,7 @@ enum meterlink_attr {
 	METERLINK_A_FAULT,
 	METERLINK_A_OVERRUN_COUNT,
 	METERLINK_A_CLOCK_STEP_NS,
+	METERLINK_A_SEQ,
 	__METERLINK_A_MAX,
 };
 
