@@ -116,12 +116,51 @@ static void copy_respects_max(struct kunit *test)
 	meter_ring_free(&r);
 }
 
+/* the readings dump: from a seq, up to an end, skipping what is gone */
+static void peek_from_seq_to_end(struct kunit *test)
+{
+	struct meterlink_reading out;
+	struct meter_ring r;
+	u64 pos = 3;
+
+	init_ring(test, &r);
+	push(&r, 9);
+	KUNIT_EXPECT_EQ(test, meter_ring_peek(&r, &pos, 6, &out), 1);
+	KUNIT_EXPECT_EQ(test, out.seq, 3ULL);
+	KUNIT_EXPECT_EQ(test, pos, 4ULL);
+	KUNIT_EXPECT_EQ(test, meter_ring_peek(&r, &pos, 6, &out), 1);
+	KUNIT_EXPECT_EQ(test, meter_ring_peek(&r, &pos, 6, &out), 1);
+	KUNIT_EXPECT_EQ(test, out.seq, 5ULL);
+	KUNIT_EXPECT_EQ(test, meter_ring_peek(&r, &pos, 6, &out), 0);	/* end */
+	pos = 9;
+	KUNIT_EXPECT_EQ(test, meter_ring_peek(&r, &pos, 100, &out), 0);	/* head */
+	meter_ring_free(&r);
+}
+
+static void peek_skips_overwritten_records(struct kunit *test)
+{
+	struct meterlink_reading out;
+	struct meter_ring r;
+	u64 pos = 2;
+
+	init_ring(test, &r);
+	push(&r, RING + 5);
+	KUNIT_EXPECT_EQ(test, meter_ring_peek(&r, &pos, RING + 5, &out), 1);
+	KUNIT_EXPECT_EQ(test, out.seq, 5ULL);		/* the oldest held */
+	KUNIT_EXPECT_EQ(test, pos, 6ULL);
+	pos = 0;		/* everything below the end is gone */
+	KUNIT_EXPECT_EQ(test, meter_ring_peek(&r, &pos, 4, &out), 0);
+	meter_ring_free(&r);
+}
+
 static struct kunit_case ring_cases[] = {
 	KUNIT_CASE(refuses_non_power_of_two),
 	KUNIT_CASE(reader_gets_every_record_in_order),
 	KUNIT_CASE(slow_reader_overruns_and_sees_gap),
 	KUNIT_CASE(readers_are_independent),
 	KUNIT_CASE(copy_respects_max),
+	KUNIT_CASE(peek_from_seq_to_end),
+	KUNIT_CASE(peek_skips_overwritten_records),
 	{}
 };
 
