@@ -175,13 +175,14 @@ static void cmd_status(struct client *c, struct ctl_ctx *cx)
 	worker_stats(cx->worker, &ws);
 	if (spool_counts(cx->sp, states, &readings))
 		return reply_err(c, "spool: %s", spool_errmsg(cx->sp));
-	send_json(c, json_pack("{s:b, s:s, s:i, s:I, s:I, s:I, s:I, s:I, s:I, s:I,"
+	send_json(c, json_pack("{s:b, s:s, s:i, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I,"
 			       " s:{s:I, s:I, s:I, s:I}, s:I, s:o}",
 			       "ok", 1, "version", SETTLED_VERSION, "interval", (int)cx->cfg->interval,
 			       "readings_received", (json_int_t)cx->in->readings,
 			       "readings_stored", (json_int_t)readings,
 			       "batches", (json_int_t)cx->in->batches,
 			       "gaps", (json_int_t)cx->in->gaps,
+			       "recovered", (json_int_t)cx->in->recovered,
 			       "overflows", (json_int_t)cx->in->overflows,
 			       "max_backlog", (json_int_t)cx->in->max_backlog,
 			       "height", (json_int_t)ws.height,

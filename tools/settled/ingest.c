@@ -5,6 +5,7 @@
  * and a reading counts as received only after COMMIT returned.
  */
 #include <errno.h>
+#include <stdbool.h>
 #include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -189,14 +190,11 @@ static void backlog(struct ingest *in)
 		in->st.max_backlog = mem[SK_MEMINFO_RMEM_ALLOC];
 }
 
-int ingest_run(struct ingest *in)
+/* commits what the batch stored; @ret: how delivering it ended */
+static int batch_end(struct ingest *in, int ret)
 {
-	struct batch b = { .in = in };
-	int ret, c;
+	int c;
 
-	clock_quality(&b.clk);
-	backlog(in);
-	ret = ml_sub_dispatch(in->sub, &ops, &b);
 	if (in->in_tx) {
 		in->in_tx = 0;
 		if (ret && ret != -EPROTO) {
@@ -221,6 +219,86 @@ int ingest_run(struct ingest *in)
 	in->nrange = 0;
 	/* -EPROTO: everything parseable was delivered, the rest shows as a gap */
 	return ret == -EPROTO ? 0 : ret;
+}
+
+int ingest_run(struct ingest *in)
+{
+	struct batch b = { .in = in };
+
+	clock_quality(&b.clk);
+	backlog(in);
+	return batch_end(in, ml_sub_dispatch(in->sub, &ops, &b));
+}
+
+/*
+ * Readings taken while settled was not running are still in the kernel's
+ * ring of each meter (as far as it reaches): fetch those after the last
+ * one stored. The dump starts at that last reading: when it is still there
+ * unchanged, this is the device we knew and everything after it is new;
+ * otherwise (the ring wrapped, or the device was created anew and its
+ * seqs restarted) only readings stamped later than it are taken. The
+ * subscription is already open, so what arrives meanwhile is queued on it
+ * (and stored once: the spool refuses a reading twice).
+ */
+struct recover {
+	struct batch b;
+	uint32_t dev;
+	struct meterlink_reading last;
+	bool same;
+	uint64_t stored, first;
+};
+
+static int on_kept(void *ctx, const struct meterlink_reading *r)
+{
+	struct recover *rc = ctx;
+	int ret;
+
+	if (!rc->stored && !rc->same && r->seq == rc->last.seq &&
+	    r->realtime_ns == rc->last.realtime_ns && r->boottime_ns == rc->last.boottime_ns) {
+		rc->same = true;
+		return 0;
+	}
+	if (!rc->same && r->realtime_ns <= rc->last.realtime_ns)
+		return 0;
+	if (!rc->stored)
+		rc->first = r->seq;
+	ret = on_reading(&rc->b, rc->dev, r);
+	if (!ret)
+		rc->stored++;
+	return ret;
+}
+
+static void recover(struct ingest *in, uint32_t dev, int64_t row)
+{
+	struct recover rc = { .b.in = in, .dev = dev };
+	int ret;
+
+	ret = spool_last_reading(in->sp, row, &rc.last);
+	if (ret) {
+		if (ret != -ENOENT)
+			log_warn("meter%u: cannot read its last stored reading: %s", dev,
+				 strerror(-ret));
+		return;
+	}
+	clock_quality(&rc.b.clk);
+	ret = ml_readings_get(in->ml, dev, rc.last.seq, on_kept, &rc);
+	if (ret == -EINVAL)	/* fewer records than we knew: a new device */
+		ret = ml_readings_get(in->ml, dev, 0, on_kept, &rc);
+	ret = batch_end(in, ret);
+	if (ret) {
+		log_warn("meter%u: readings kept by the kernel not recovered: %s (%s)", dev,
+			 strerror(-ret), ml_last_error_msg(in->ml));
+		return;
+	}
+	in->st.recovered += rc.stored;
+	if (rc.stored)
+		log_info("meter%u: %llu readings taken while settled was away recovered"
+			 " from the kernel (seq %llu..)", dev, (unsigned long long)rc.stored,
+			 (unsigned long long)rc.first);
+	if (!rc.same)
+		log_warn("meter%u: the reading stored last (seq %llu) is no longer in the"
+			 " kernel's ring: readings in between may be lost", dev,
+			 (unsigned long long)rc.last.seq);
 }
 
 int ingest_open(struct ingest *in, struct spool *sp, uint32_t len, const uint8_t gw_pub[64],
@@ -255,6 +333,8 @@ int ingest_open(struct ingest *in, struct spool *sp, uint32_t len, const uint8_t
 		for (i = 0; i < n; i++)
 			if (learn(in, &devs[i], &row))
 				log_warn("meter%u: cannot record it in the spool", devs[i].id);
+			else
+				recover(in, devs[i].id, row);
 		free(devs);
 	}
 	return 0;

@@ -21,6 +21,7 @@ struct ingest_stats {
 	uint64_t gaps;		/* records the socket never got (seq gaps) */
 	uint64_t overflows;	/* ENOBUFS seen */
 	uint64_t dropped;	/* readings of devices that vanished unseen */
+	uint64_t recovered;	/* fetched from the kernel's ring on start */
 	uint64_t max_backlog;	/* bytes queued on the socket, largest seen */
 };
 

@@ -203,9 +203,10 @@ static void stats_line(struct daemon *d, const char *what)
 
 	if (d->worker)
 		worker_stats(d->worker, &ws);
-	log_info("%s: readings %llu batches %llu gaps %llu overflows %llu dropped %llu"
-		 " max_backlog %llu signed %llu committed %llu rejected %llu height %llu",
-		 what, (unsigned long long)d->in.st.readings,
+	log_info("%s: readings %llu recovered %llu batches %llu gaps %llu overflows %llu"
+		 " dropped %llu max_backlog %llu signed %llu committed %llu rejected %llu"
+		 " height %llu", what, (unsigned long long)d->in.st.readings,
+		 (unsigned long long)d->in.st.recovered,
 		 (unsigned long long)d->in.st.batches, (unsigned long long)d->in.st.gaps,
 		 (unsigned long long)d->in.st.overflows, (unsigned long long)d->in.st.dropped,
 		 (unsigned long long)d->in.st.max_backlog,

@@ -182,6 +182,26 @@ int spool_put_reading(struct spool *s, int64_t meter, uint32_t len,
 	return rc == SQLITE_DONE ? 0 : err(rc);
 }
 
+int spool_last_reading(struct spool *s, int64_t meter, struct meterlink_reading *r)
+{
+	sqlite3_stmt *st = prep(s, "SELECT rec FROM readings WHERE meter = ?"
+				" ORDER BY n DESC LIMIT 1");
+	int rc, ret = -ENOENT;
+
+	if (!st)
+		return -EIO;
+	sqlite3_bind_int64(st, 1, meter);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW && sqlite3_column_bytes(st, 0) == (int)sizeof(*r)) {
+		memcpy(r, sqlite3_column_blob(st, 0), sizeof(*r));
+		ret = 0;
+	} else if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
+		ret = err(rc);
+	}
+	sqlite3_finalize(st);
+	return ret;
+}
+
 static void load_prev(sqlite3_stmt *st, int col, struct ival_prev *p)
 {
 	p->valid = sqlite3_column_int(st, col);
