@@ -60,7 +60,10 @@ struct mlnode_cfg {
 };
 
 /* Defaults for the zeros in mlnode_cfg. */
-#define MLNODE_BLOCK_PERIOD_MS	500
+/* block times are whole seconds, strictly increasing: at most one block a
+ * second keeps them with the clock (max_drift is 10 s)
+ */
+#define MLNODE_BLOCK_PERIOD_MS	1000
 #define MLNODE_TIMEOUT_BASE_MS	1000
 #define MLNODE_TIMEOUT_CAP_MS	8000
 
