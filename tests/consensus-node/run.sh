@@ -311,4 +311,6 @@ check "--repair: the log says so" grep -q "moved aside" log4
 for i in 1 2 3 4 5; do check "SIGTERM: node $i exits 0" stop $i; done
 check "SIGTERM: pidfiles and control sockets removed" \
 	bash -c '! compgen -G "pid[1-5]" >/dev/null && ! compgen -G "ctl[1-5]" >/dev/null'
+check "no sanitizer report in the nodes' logs" \
+	eval '! grep -l "runtime error\|AddressSanitizer\|LeakSanitizer" log[1-5]'
 tap_end
