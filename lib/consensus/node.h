@@ -74,7 +74,11 @@ void mlnode_close(struct mlnode *n);
 int mlnode_fd(struct mlnode *n);		/* poll() it for POLLIN */
 int mlnode_timeout_ms(struct mlnode *n);	/* until the next timer, -1 none */
 int mlnode_process(struct mlnode *n);		/* non-blocking: messages + due timers */
-/* mempool + gossip: the mempool's errno (-EEXIST, -EPERM, ...) */
+/*
+ * mempool + gossip: the mempool's errno (-EEXIST, -EPERM, ...). The relay
+ * is batched: it leaves in the next mlnode_process() (mlnode_timeout_ms()
+ * is 0 meanwhile).
+ */
 int mlnode_submit(struct mlnode *n, const struct ml_tx *tx);
 /* read-only use between process calls */
 struct ml_ledger *mlnode_ledger(struct mlnode *n);
