@@ -28,6 +28,7 @@
 #include <poll.h>
 #include <signal.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -487,6 +488,7 @@ static int cmd_transfer(int argc, char **argv)
 
 struct client {
 	int fd;
+	bool discard;	/* refused: read to the end, then close */
 	size_t len;
 	char buf[CTL_MAX_LINE + 1];
 };
@@ -617,6 +619,7 @@ static void client_close(struct client *c)
 	close(c->fd);
 	c->fd = -1;
 	c->len = 0;
+	c->discard = false;
 }
 
 static void client_read(struct run *r, struct client *c)
@@ -624,6 +627,7 @@ static void client_read(struct run *r, struct client *c)
 	for (;;) {
 		ssize_t n = recv(c->fd, c->buf + c->len, CTL_MAX_LINE + 1 - c->len,
 				 MSG_DONTWAIT);
+		/* (discarding: len stays 0, so the whole buffer is used) */
 		char *nl;
 
 		if (n < 0 && (errno == EAGAIN || errno == EINTR))
@@ -632,6 +636,8 @@ static void client_read(struct run *r, struct client *c)
 			client_close(c);
 			return;
 		}
+		if (c->discard)
+			continue;
 		c->len += (size_t)n;
 		while ((nl = memchr(c->buf, '\n', c->len))) {
 			size_t l = (size_t)(nl - c->buf);
@@ -641,9 +647,13 @@ static void client_read(struct run *r, struct client *c)
 			c->len -= l + 1;
 		}
 		if (c->len > CTL_MAX_LINE) {
+			/* closing with unread bytes would reset the
+			 * connection and lose the reply
+			 */
 			reply_err(c->fd, "request longer than 4096 bytes");
-			client_close(c);
-			return;
+			shutdown(c->fd, SHUT_WR);
+			c->discard = true;
+			c->len = 0;
 		}
 	}
 }
