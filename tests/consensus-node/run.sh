@@ -23,7 +23,7 @@ W=$2
 
 rm -rf "$W" && mkdir -p "$W" && cd "$W" || exit 1
 declare -A PID
-BASE=$((20000 + RANDOM % 20000))
+BASE=$((20000 + RANDOM % 12000))	# below the ephemeral range (32768-)
 
 cleanup() {
 	local p
