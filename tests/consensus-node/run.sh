@@ -334,6 +334,33 @@ check "--repair: every transfer once" complete_once 4
 check "--repair: the same chain as the others" same_chain 1 2 3 4 5
 check "--repair: the log says so" grep -q "moved aside" log4
 
+# --- the follower voted in: the nodes follow the new validator set ---
+expect_exit "vote: an action that is neither add nor remove" 2 "action 'promote'" \
+	"$M" vote --key k1 --genesis genesis --subject "$(cat pk5)" --action promote --nonce 0
+for i in 1 2 3; do
+	"$M" vote --key k$i --genesis genesis --subject "$(cat pk5)" --action add \
+		--nonce 0 --out vote$i >>ids && "$M" submit --ctl ctl$i --tx vote$i >/dev/null ||
+		not_ok "submit the vote of validator $i"
+done
+is_validator5() { "$M" status --ctl ctl5 2>/dev/null | grep -q "validator yes"; }
+check "vote: 3 of 4 votes make node 5 a validator" wait_for 90 is_validator5
+check "vote: the validators' logs show 5 validators" \
+	wait_for 30 grep -q "validator set: 5 validators" log1
+h=$(height 1)
+submit 5 || not_ok "submit to the new validator"
+for i in 1 2 3 4 5; do
+	check "5 validators: node $i finalizes the next transfer" wait_for 90 has_all $i
+done
+check "5 validators: the chain grows" wait_for 60 at_least 5 $((h + 3))
+check "5 validators: the same chain everywhere" same_chain 1 2 3 4 5
+# quorum of 5 is 4: without validator 4 the chain only grows if node 5 votes
+check "5 validators: SIGTERM validator 4" stop 4
+h=$(height 1)
+check "5 validators: without validator 4 the chain grows (node 5 votes)" \
+	wait_for 90 at_least 1 $((h + 2))
+start 4
+check "5 validators: validator 4 back and caught up" wait_for 90 at_least 4 $((h + 2))
+
 for i in 1 2 3 4 5; do check "SIGTERM: node $i exits 0" stop $i; done
 G2=(--key k1 --db db1 --signstate ss1 --listen tcp://127.0.0.1:$(port 1) --peers peers)
 "$M" genesis --out genesis2 --chain-id 4243 --interval 900 --settle-delay 60 \
