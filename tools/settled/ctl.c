@@ -15,6 +15,7 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "ctl.h"
@@ -23,15 +24,21 @@
 #include "log.h"
 #include "settled.h"
 #include "spool.h"
+#include "txerr.h"
 #include "worker.h"
 
 #define LINE_MAX_LEN	4096
 #define LIST_MAX	256
+#define SUBMIT_WAIT_MS	30000	/* then "submit" answers "queued" */
 
 struct client {
 	int fd;
 	uid_t uid;
 	int subscribed;
+	/* a "submit" waiting for the chain; later lines wait in buf */
+	int waiting, wait_kind;
+	uint8_t wait_id[ML_HASH_LEN];
+	int64_t wait_until;	/* CLOCK_MONOTONIC, ms */
 	size_t len;
 	char buf[LINE_MAX_LEN];
 };
@@ -117,7 +124,8 @@ int ctl_pollfds(struct ctl *ctl, struct pollfd *p)
 	p[n++].events = POLLIN;
 	for (i = 0; i < CTL_MAX_CLIENTS; i++) {
 		p[n].fd = ctl->c[i].fd;	/* -1: ignored by poll() */
-		p[n++].events = POLLIN;
+		/* a waiting client is read when answered; hang-ups still show */
+		p[n++].events = ctl->c[i].waiting ? 0 : POLLIN;
 	}
 	return n;
 }
@@ -128,6 +136,15 @@ static void drop(struct client *c)
 	c->fd = -1;
 	c->len = 0;
 	c->subscribed = 0;
+	c->waiting = 0;
+}
+
+static int64_t mono_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
 /* one line; a client that does not read its replies is dropped */
@@ -251,35 +268,109 @@ static void cmd_balance(struct client *c, json_t *req, struct ctl_ctx *cx)
 			       "locked", (json_int_t)locked, "nonce", (json_int_t)nonce));
 }
 
-/* users' own transactions, signed with their keys; dispatch only from an operator */
+static int operator_peer(const struct client *c)
+{
+	return c->uid == 0 || c->uid == geteuid();
+}
+
+/* the chain id and the next nonce of an account, for signing */
+static void cmd_account(struct client *c, json_t *req, struct ctl_ctx *cx)
+{
+	static struct spool_user_tx q[LIST_MAX];
+	uint8_t key[ML_KEY_LEN];
+	int64_t bal = 0, locked = 0;
+	uint64_t nonce = 0;
+	struct ml_tx tx;
+	size_t len, n, i;
+	int ret;
+
+	if (unhex(json_object_get(req, "account"), key, sizeof(key), &len) || len != ML_KEY_LEN)
+		return reply_err(c, "'account' must be a 32-byte key in hex%s", "");
+	ret = cx->ledger ? ml_ledger_balance(cx->ledger, key, &bal, &locked, &nonce) : -EIO;
+	if (ret && ret != -ENOENT)
+		return reply_err(c, "ledger: %s", strerror(-ret));
+	/* the account's transactions queued here come first */
+	if (spool_user_txs(cx->sp, q, LIST_MAX, &n))
+		return reply_err(c, "spool: %s", spool_errmsg(cx->sp));
+	for (i = 0; i < n; i++)
+		if (!ml_tx_decode(q[i].enc, q[i].len, &tx) && !memcmp(tx.sender, key, ML_KEY_LEN))
+			nonce++;
+	send_json(c, json_pack("{s:b, s:I, s:I, s:b, s:I, s:I}", "ok", 1,
+			       "chain_id", (json_int_t)cx->cfg->chain_id, "nonce", (json_int_t)nonce,
+			       "known", ret == 0, "balance", (json_int_t)bal,
+			       "locked", (json_int_t)locked));
+}
+
+/*
+ * Users' own transactions, signed with their keys. Those that change who
+ * may do what (meters, dispatch, validators) only from an operator peer.
+ * Answered once the chain took or refused it (or after SUBMIT_WAIT_MS, or
+ * at once with "wait": false).
+ */
 static void cmd_submit(struct client *c, json_t *req, struct ctl_ctx *cx)
 {
 	uint8_t buf[ML_TX_MAX_LEN], id[ML_HASH_LEN];
+	json_t *wait = json_object_get(req, "wait");
 	struct ml_tx tx;
 	size_t len;
 	int ret;
 
+	if (wait && !json_is_boolean(wait))
+		return reply_err(c, "'wait' must be true or false%s", "");
 	if (unhex(json_object_get(req, "tx"), buf, sizeof(buf), &len))
 		return reply_err(c, "'tx' must be an encoded transaction in hex (at most %s bytes)",
-				 "320");
+				 "384");
 	if (ml_tx_decode(buf, len, &tx))
 		return reply_err(c, "'tx' is not a valid transaction encoding%s", "");
 	if (tx.chain_id != cx->cfg->chain_id)
 		return reply_err(c, "the transaction is for another chain%s", "");
 	if (ml_tx_verify(&tx))
 		return reply_err(c, "the transaction's signature does not verify%s", "");
-	if (tx.kind == ML_TX_DISPATCH && c->uid != 0 && c->uid != geteuid())
-		return reply_err(c, "dispatch is an operator command: submit it as root%s", "");
-	if (tx.kind != ML_TX_TRANSFER && tx.kind != ML_TX_ORDER && tx.kind != ML_TX_CANCEL &&
-	    tx.kind != ML_TX_DISPATCH)
+	if (tx.kind == ML_TX_METER_REPORT || tx.kind == ML_TX_EVIDENCE)
 		return reply_err(c, "settled submits this kind of transaction itself%s", "");
+	if ((tx.kind == ML_TX_DISPATCH || tx.kind == ML_TX_REGISTER_METER ||
+	     tx.kind == ML_TX_VALIDATOR_VOTE) && !operator_peer(c))
+		return reply_err(c, "%s is an operator command: submit it as root or as settled's user",
+				 tx.kind == ML_TX_DISPATCH ? "dispatch" :
+				 tx.kind == ML_TX_REGISTER_METER ? "registering a meter" :
+				 "a validator vote");
 	ml_tx_id(&tx, id);
 	ret = spool_user_tx_add(cx->sp, id, buf, len);
 	if (ret)
 		return reply_err(c, "%s", ret == -EEXIST ? "this transaction was submitted already" :
 				 strerror(-ret));
 	worker_kick(cx->worker);
-	send_json(c, json_pack("{s:b, s:o}", "ok", 1, "id", hex(id, sizeof(id))));
+	if (wait && json_is_false(wait))
+		return send_json(c, json_pack("{s:b, s:o, s:s}", "ok", 1, "id",
+					      hex(id, sizeof(id)), "state", "queued"));
+	c->waiting = 1;
+	c->wait_kind = tx.kind;
+	memcpy(c->wait_id, id, sizeof(id));
+	c->wait_until = mono_ms() + SUBMIT_WAIT_MS;
+}
+
+/* the answer to a waiting "submit", if there is one yet; 1 when sent */
+static int answer_submit(struct client *c, struct ctl_ctx *cx)
+{
+	uint64_t height;
+	int state, e;
+
+	if (spool_user_tx_state(cx->sp, c->wait_id, &state, &height, &e))
+		return 0;	/* asked again on the next tick */
+	if (state == REP_COMMITTED)
+		send_json(c, json_pack("{s:b, s:o, s:I}", "ok", 1, "id",
+				       hex(c->wait_id, ML_HASH_LEN), "height", (json_int_t)height));
+	else if (state == REP_REJECTED)
+		send_json(c, json_pack("{s:b, s:o, s:s}", "ok", 0, "id",
+				       hex(c->wait_id, ML_HASH_LEN), "error",
+				       txerr_text(c->wait_kind, e)));
+	else if (mono_ms() >= c->wait_until)
+		send_json(c, json_pack("{s:b, s:o, s:s}", "ok", 1, "id",
+				       hex(c->wait_id, ML_HASH_LEN), "state", "queued"));
+	else
+		return 0;
+	c->waiting = 0;
+	return 1;
 }
 
 static void cmd_tx(struct client *c, json_t *req, struct ctl_ctx *cx)
@@ -288,7 +379,7 @@ static void cmd_tx(struct client *c, json_t *req, struct ctl_ctx *cx)
 	uint8_t id[ML_HASH_LEN];
 	uint64_t height;
 	size_t len;
-	int state, e, ret;
+	int state, e, ret, kind = 0;
 
 	if (unhex(json_object_get(req, "id"), id, sizeof(id), &len) || len != sizeof(id))
 		return reply_err(c, "'id' must be a transaction id (32 bytes in hex)%s", "");
@@ -297,7 +388,7 @@ static void cmd_tx(struct client *c, json_t *req, struct ctl_ctx *cx)
 		return reply_err(c, "%s", ret == -ENOENT ? "no such transaction was submitted here" :
 				 strerror(-ret));
 	send_json(c, json_pack("{s:b, s:s, s:I, s:s}", "ok", 1, "state", states[state & 3],
-			       "height", (json_int_t)height, "error", e ? strerror(-e) : ""));
+			       "height", (json_int_t)height, "error", e ? txerr_text(kind, e) : ""));
 }
 
 static void request(struct client *c, const char *line, struct ctl_ctx *cx)
@@ -312,7 +403,7 @@ static void request(struct client *c, const char *line, struct ctl_ctx *cx)
 	}
 	cmd = json_string_value(json_object_get(req, "cmd"));
 	if (!cmd)
-		reply_err(c, "missing \"cmd\" (status, meters, reports, balance, submit, tx, subscribe, reload)%s", "");
+		reply_err(c, "missing \"cmd\" (status, meters, reports, balance, account, submit, tx, subscribe, reload)%s", "");
 	else if (!strcmp(cmd, "status"))
 		cmd_status(c, cx);
 	else if (!strcmp(cmd, "meters"))
@@ -321,6 +412,8 @@ static void request(struct client *c, const char *line, struct ctl_ctx *cx)
 		cmd_reports(c, req, cx);
 	else if (!strcmp(cmd, "balance"))
 		cmd_balance(c, req, cx);
+	else if (!strcmp(cmd, "account"))
+		cmd_account(c, req, cx);
 	else if (!strcmp(cmd, "submit"))
 		cmd_submit(c, req, cx);
 	else if (!strcmp(cmd, "tx"))
@@ -329,7 +422,7 @@ static void request(struct client *c, const char *line, struct ctl_ctx *cx)
 		c->subscribed = 1;
 		send_json(c, json_pack("{s:b}", "ok", 1));
 	} else if (!strcmp(cmd, "reload")) {
-		if (c->uid != 0 && c->uid != geteuid()) {
+		if (!operator_peer(c)) {
 			reply_err(c, "reload is an operator command: run it as root%s", "");
 		} else {
 			cx->reload_requested = 1;
@@ -367,18 +460,12 @@ static void accept_one(struct ctl *ctl)
 	close(fd);
 }
 
-static void readable(struct client *c, struct ctl_ctx *cx)
+/* the complete lines received, in order, until one has to wait */
+static void lines(struct client *c, struct ctl_ctx *cx)
 {
-	ssize_t n = recv(c->fd, c->buf + c->len, sizeof(c->buf) - c->len, 0);
 	char *nl;
 
-	if (n <= 0) {
-		if (n == 0 || (errno != EAGAIN && errno != EINTR))
-			drop(c);
-		return;
-	}
-	c->len += (size_t)n;
-	while (c->fd >= 0 && (nl = memchr(c->buf, '\n', c->len))) {
+	while (c->fd >= 0 && !c->waiting && (nl = memchr(c->buf, '\n', c->len))) {
 		size_t used = (size_t)(nl - c->buf) + 1;
 
 		*nl = 0;
@@ -388,7 +475,20 @@ static void readable(struct client *c, struct ctl_ctx *cx)
 		memmove(c->buf, c->buf + used, c->len - used);
 		c->len -= used;
 	}
-	if (c->len == sizeof(c->buf)) {
+}
+
+static void readable(struct client *c, struct ctl_ctx *cx)
+{
+	ssize_t n = recv(c->fd, c->buf + c->len, sizeof(c->buf) - c->len, 0);
+
+	if (n <= 0) {
+		if (n == 0 || (errno != EAGAIN && errno != EINTR))
+			drop(c);
+		return;
+	}
+	c->len += (size_t)n;
+	lines(c, cx);
+	if (c->fd >= 0 && !c->waiting && c->len == sizeof(c->buf)) {
 		reply_err(c, "request line longer than %s bytes", "4095");
 		drop(c);
 	}
@@ -398,9 +498,16 @@ void ctl_handle(struct ctl *ctl, const struct pollfd *p, int n, struct ctl_ctx *
 {
 	int i;
 
-	for (i = 1; i < n; i++)
-		if (p[i].revents && ctl->c[i - 1].fd >= 0)
-			readable(&ctl->c[i - 1], cx);
+	for (i = 1; i < n; i++) {
+		struct client *c = &ctl->c[i - 1];
+
+		if (!p[i].revents || c->fd < 0)
+			continue;
+		if (c->waiting)	/* POLLHUP or POLLERR: nobody to answer */
+			drop(c);
+		else
+			readable(c, cx);
+	}
 	if (p[0].revents & POLLIN)
 		accept_one(ctl);
 }
@@ -426,6 +533,19 @@ static size_t advance(struct ctl *ctl, struct ctl_ctx *cx, int send)
 
 void ctl_events(struct ctl *ctl, struct ctl_ctx *cx)
 {
+	int i;
+
+	for (i = 0; i < CTL_MAX_CLIENTS; i++) {
+		struct client *c = &ctl->c[i];
+
+		if (c->fd < 0 || !c->waiting || !answer_submit(c, cx))
+			continue;
+		lines(c, cx);	/* what the client sent meanwhile */
+		if (c->fd >= 0 && !c->waiting && c->len == sizeof(c->buf)) {
+			reply_err(c, "request line longer than %s bytes", "4095");
+			drop(c);
+		}
+	}
 	if (ctl->last_event < 0) {	/* announce only what happens from now on */
 		ctl->last_event = 0;
 		while (advance(ctl, cx, 0) == 64)

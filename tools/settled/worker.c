@@ -14,6 +14,7 @@
 #include "dispatch.h"
 #include "log.h"
 #include "spool.h"
+#include "txerr.h"
 #include "worker.h"
 
 #define BATCH	256
@@ -116,10 +117,34 @@ struct round {
 	size_t nm, nr, na, nu;
 };
 
+/*
+ * The sender of txs[@k] exists and its nonce follows the chain's and the
+ * users' txs kept before it in this round (txs[@first..@k)): the ledger
+ * answers both with errors that also mean other things.
+ */
+static int user_nonce_ok(struct worker *w, const struct ml_tx *txs, uint32_t first, uint32_t k)
+{
+	struct ml_ledger *l = chain_ledger(w->ch);
+	uint64_t nonce;
+	uint32_t j;
+	int ret;
+
+	if (!l)
+		return 0;	/* chain_check says why */
+	ret = ml_ledger_balance(l, txs[k].sender, NULL, NULL, &nonce);
+	if (ret == -ENOENT)
+		return TXERR_NO_ACCOUNT;
+	if (ret)
+		return ret;
+	for (j = first; j < k; j++)
+		nonce += !memcmp(txs[j].sender, txs[k].sender, ML_KEY_LEN);
+	return txs[k].nonce == nonce ? 0 : TXERR_NONCE;
+}
+
 static uint32_t gather(struct worker *w, struct round *rd)
 {
 	uint8_t keys[BATCH][32];
-	uint32_t n = 0;
+	uint32_t n = 0, first;
 	size_t i;
 
 	if (spool_unregistered(w->sp, rd->mids, keys, BATCH, &rd->nm))
@@ -156,17 +181,22 @@ static uint32_t gather(struct worker *w, struct round *rd)
 	if (spool_user_txs(w->sp, rd->user, BATCH - n, &rd->nu))
 		rd->nu = 0;
 	/*
-	 * Users' transactions are tried alone first: one the chain refuses
-	 * is answered at once and never holds up the gateway's own.
+	 * Users' transactions are tried first, each after the users' ones
+	 * kept before it (an account's nonces n and n + 1 may share a
+	 * round): one the chain refuses is answered at once and never holds
+	 * up the gateway's own. For them -ENOSPC is the ledger's "not
+	 * enough credits", final.
 	 */
+	first = n;
 	for (i = 0; i < rd->nu; i++) {
 		int ret = ml_tx_decode(rd->user[i].enc, rd->user[i].len, &rd->txs[n]);
 
-		ret = ret ? ret : chain_check(w->ch, &rd->txs[n], 1);
-		if (ret && !transient(ret)) {
+		ret = ret ? ret : user_nonce_ok(w, rd->txs, first, n);
+		ret = ret ? ret : chain_check(w->ch, &rd->txs[first], n - first + 1);
+		if (ret && (!transient(ret) || ret == -ENOSPC)) {
 			spool_user_tx_done(w->sp, rd->user[i].id, REP_REJECTED, 0, ret);
-			log_info("a submitted transaction was refused by the ledger: %s",
-				 strerror(-ret));
+			log_info("a submitted transaction was refused: %s",
+				 txerr_text(rd->txs[n].kind, ret));
 			memmove(&rd->user[i], &rd->user[i + 1],
 				(rd->nu - i - 1) * sizeof(rd->user[0]));
 			rd->nu--;
@@ -259,14 +289,19 @@ static void mark(struct worker *w, struct round *rd, size_t i, int err, uint64_t
 		return;
 	}
 	if (i >= rd->nm + rd->nr + rd->na) {
+		struct ml_tx tx;
+
+		/* decoded again: narrow() moves the round's txs around */
 		i -= rd->nm + rd->nr + rd->na;
+		if (ml_tx_decode(rd->user[i].enc, rd->user[i].len, &tx))
+			memset(&tx, 0, sizeof(tx));
 		spool_user_tx_done(w->sp, rd->user[i].id, err ? REP_REJECTED : REP_COMMITTED,
 				   height, err);
 		if (err)
-			log_info("a submitted transaction was refused by the ledger: %s",
-				 strerror(-err));
+			log_info("a submitted transaction was refused: %s",
+				 txerr_text(tx.kind, err));
 		else
-			found_dispatch(w, &rd->txs[rd->nm + rd->nr + rd->na + i]);
+			found_dispatch(w, &tx);
 		return;
 	}
 	if (i >= rd->nm + rd->nr) {
@@ -489,7 +524,7 @@ void worker_stats(struct worker *w, struct worker_stats *st)
 	pthread_mutex_unlock(&w->mu);
 }
 
-void worker_stop(struct worker *w)
+void worker_stop(struct worker *w, struct worker_stats *final)
 {
 	if (!w)
 		return;
@@ -498,6 +533,8 @@ void worker_stop(struct worker *w)
 	pthread_cond_signal(&w->cv);
 	pthread_mutex_unlock(&w->mu);
 	pthread_join(w->th, NULL);
+	if (final)
+		*final = w->st;
 	spool_close(w->sp);
 	pthread_cond_destroy(&w->cv);
 	pthread_mutex_destroy(&w->mu);
