@@ -149,7 +149,7 @@ op=$("$LC" -p "$tmp/pass" key export "$tmp/op.key") alice=$("$LC" -p "$tmp/pass"
 cat >"$tmp/run.conf" <<EOC
 [settled]
 state_dir = $tmp/run
-interval = 60
+interval = 1
 control_socket = $tmp/ctl.sock
 control_group = nogroup
 meters = optional
@@ -157,13 +157,14 @@ meters = optional
 backend = insecure-software
 [ledger]
 block_interval_ms = 200
+settle_delay = 1
 operator = $op
 operator_balance = 1000000000
 EOC
 "$S" -f -c "$tmp/run.conf" >"$tmp/settled.log" 2>&1 &
 spid=$!
 for ((i = 0; i < 100; i++)); do
-	grep -q 'info: started' "$tmp/settled.log" && break
+	grep -qs 'info: started' "$tmp/settled.log" && break
 	kill -0 $spid 2>/dev/null || break
 	sleep 0.1
 done
@@ -194,7 +195,7 @@ check "ledgerctl meters register (an operator command, from root)" \
 L -k "$tmp/op.key" meters register house1 "$alice" 1 "$gw"
 check "registering it again is refused: the meter is registered already" \
 	"((rc == 8)) && grep -q 'registered already' $tmp/err"
-now=$(date +%s) start=$(( ($(date +%s) / 60 + 10) * 60 ))
+start=$(( $(date +%s) + 600 ))
 L -k "$tmp/alice.key" order bid house1 1000 0.25 "$start"
 check "ledgerctl order bid by the meter's owner" "((rc == 0)) && grep -q '^order .*in block' $tmp/out"
 L -k "$tmp/op.key" order ask house1 1000 0.25 "$start"
@@ -205,7 +206,7 @@ L -k "$tmp/alice.key" cancel "$oid"
 check "ledgerctl cancel: the order is cancelled on the chain, its credits unlocked" \
 	"((rc == 0)) && [[ \$(Q \"SELECT status FROM orders WHERE id = x'$oid'\") == 2 &&
 	   \$(Q \"SELECT locked FROM accounts WHERE key = x'$alice'\") == 0 ]]"
-L -k "$tmp/op.key" dispatch send house1 battery -1500 "$start" $((start + 120))
+L -k "$tmp/op.key" dispatch send house1 battery -1500 "$start" $((start + 60))
 check "ledgerctl dispatch send by the operator" "((rc == 0)) && grep -q '^dispatch .*in block' $tmp/out"
 did=$(Q "SELECT hex(id) FROM dispatches" | tr A-F a-f)
 L -k "$tmp/op.key" dispatch ack "$did" accept
@@ -235,6 +236,27 @@ check "account and submit refuse bad arguments" \
 "$LC" -s "$tmp/none.sock" -p "$tmp/pass" -k "$tmp/alice.key" transfer "$op" 1 >"$tmp/out" 2>"$tmp/err"; rc=$?
 check "ledgerctl against no settled exits 7 and says what to check" \
 	"((rc == 7)) && grep -q 'is settled running' $tmp/err"
+# ---- queries on the control socket ----
+CQ() { python3 "$here/ctl_client.py" "$tmp/ctl.sock" "$@" >"$tmp/out" 2>"$tmp/err"; }
+J() { python3 -c "import json,sys; r=[json.loads(l) for l in open('$tmp/out')]; sys.exit(0 if ($1) else 1)"; }
+CQ "{\"cmd\":\"orders\",\"account\":\"$alice\"}" "{\"cmd\":\"orders\",\"interval\":$start}" \
+	"{\"cmd\":\"orders\",\"interval\":$((start + 1))}" '{"cmd":"trades"}' '{"cmd":"settlements"}' \
+	"{\"cmd\":\"dispatch\",\"meter\":\"$(printf house1 | od -An -tx1 | tr -d ' \n')$(printf '%052d' 0)\"}"
+check "control: orders (by account, by interval), trades, settlements and dispatch from the chain" \
+	"J 'r[0][\"orders\"][0][\"id\"] == \"$oid\" and r[0][\"orders\"][0][\"status\"] == \"cancelled\" and len(r[1][\"orders\"]) == 1 and r[2][\"orders\"] == [] and r[3][\"trades\"] == [] and r[4][\"settlements\"] == [] and r[5][\"dispatch\"][0][\"id\"] == \"$did\" and r[5][\"dispatch\"][0][\"status\"] == \"accepted\" and r[5][\"dispatch\"][0][\"value_w\"] == -1500'"
+CQ '{"cmd":"orders","account":"zz"}' '{"cmd":"trades","interval":-5}' '{"cmd":"dispatch","meter":7}' \
+	'{"cmd":"compliance","dispatch":"00"}'
+check "control: queries refuse bad filters, naming them" \
+	"J '\"account\" in r[0][\"error\"] and \"interval\" in r[1][\"error\"] and \"meter\" in r[2][\"error\"] and \"dispatch\" in r[3][\"error\"]'"
+# compliance: a 2 s window on house1 (which sends no reports) settles
+t=$(( $(date +%s) + 3 ))
+L -k "$tmp/op.key" dispatch send house1 import-limit 7200 "$t" $((t + 2))
+cid=$(Q "SELECT hex(id) FROM dispatches WHERE kind = 1" | tr A-F a-f)
+while (( $(date +%s) < t + 5 )); do sleep 0.5; done
+L -k "$tmp/op.key" transfer "$alice" 1	# a block after the window settled
+CQ "{\"cmd\":\"compliance\",\"dispatch\":\"$cid\"}" '{"cmd":"compliance"}'
+check "control: compliance of each interval of the window, measured as it settled (no report: not met)" \
+	"J 'len(r[0][\"compliance\"]) == 2 and all(x[\"status\"] == \"no report\" and x[\"target_wh\"] == 2 and x[\"measured_wh\"] is None and x[\"dispatch\"] == \"$cid\" for x in r[0][\"compliance\"]) and len(r[1][\"compliance\"]) == 2'"
 "$LC" -d "$chain" verify >"$tmp/out" 2>"$tmp/err"; rc=$?
 check "ledgerctl verify replays the chain settled built from these transactions" "((rc == 0))"
 kill -TERM $spid; wait $spid; rc=$?; spid=''

@@ -22,6 +22,7 @@
 #include "ingest.h"
 #include "ledger.h"
 #include "log.h"
+#include "query.h"
 #include "settled.h"
 #include "spool.h"
 #include "txerr.h"
@@ -391,6 +392,137 @@ static void cmd_tx(struct client *c, json_t *req, struct ctl_ctx *cx)
 			       "height", (json_int_t)height, "error", e ? txerr_text(kind, e) : ""));
 }
 
+/* ---- chain queries (lib/ledger/query.h), at most LIST_MAX rows each ---- */
+
+struct rows {
+	json_t *a;
+	int more;	/* a row past LIST_MAX was there */
+};
+
+static int add_row(struct rows *r, json_t *o)
+{
+	if (json_array_size(r->a) == LIST_MAX) {
+		json_decref(o);
+		r->more = 1;
+		return 1;	/* stops the query */
+	}
+	json_array_append_new(r->a, o);
+	return 0;
+}
+
+static const char *side_name(uint8_t side)
+{
+	return side == ML_BID ? "bid" : "ask";
+}
+
+static int order_row(const struct ml_q_order *o, void *arg)
+{
+	static const char *const st[] = { "open", "cleared", "cancelled", "?" };
+
+	return add_row(arg, json_pack("{s:o, s:o, s:o, s:s, s:I, s:I, s:I, s:I, s:I, s:s}",
+		"id", hex(o->id, ML_ID_LEN), "account", hex(o->account, ML_KEY_LEN),
+		"meter", hex(o->meter, ML_ID_LEN), "side", side_name(o->side),
+		"interval", (json_int_t)o->interval, "qty_wh", (json_int_t)o->qty,
+		"price", (json_int_t)o->price, "reserved", (json_int_t)o->reserved,
+		"filled_wh", (json_int_t)o->filled, "status", st[o->status > 2 ? 3 : o->status]));
+}
+
+static int trade_row(const struct ml_q_trade *t, void *arg)
+{
+	return add_row(arg, json_pack("{s:I, s:o, s:o, s:I, s:I, s:I, s:I}",
+		"interval", (json_int_t)t->interval, "bid", hex(t->bid, ML_ID_LEN),
+		"ask", hex(t->ask, ML_ID_LEN), "qty_wh", (json_int_t)t->qty,
+		"price", (json_int_t)t->price, "amount", (json_int_t)t->amount,
+		"fee", (json_int_t)t->fee));
+}
+
+static int settlement_row(const struct ml_q_settlement *x, void *arg)
+{
+	return add_row(arg, json_pack("{s:I, s:o, s:o, s:I, s:I, s:I}",
+		"interval", (json_int_t)x->interval, "meter", hex(x->meter, ML_ID_LEN),
+		"account", hex(x->account, ML_KEY_LEN), "contracted_wh", (json_int_t)x->contracted,
+		"measured_wh", (json_int_t)x->measured, "amount", (json_int_t)x->amount));
+}
+
+static const char *const dispatch_kinds[] = {
+	"?", "import-limit", "export-limit", "battery", "curtail",
+};
+
+static int dispatch_row(const struct ml_q_dispatch *d, void *arg)
+{
+	static const char *const st[] = { "pending", "accepted", "rejected", "?" };
+
+	return add_row(arg, json_pack("{s:o, s:o, s:s, s:I, s:I, s:I, s:s, s:I}",
+		"id", hex(d->id, ML_ID_LEN), "meter", hex(d->meter, ML_ID_LEN),
+		"kind", dispatch_kinds[d->kind <= ML_DISPATCH_CURTAIL ? d->kind : 0],
+		"value_w", (json_int_t)d->value, "start", (json_int_t)d->start,
+		"end", (json_int_t)d->end, "status", st[d->status > 2 ? 3 : d->status],
+		"ack_height", (json_int_t)d->ack_height));
+}
+
+static const char *const compliance_names[] = { "met", "missed", "no report", "?" };
+
+static int compliance_row(const struct ml_q_compliance *x, void *arg)
+{
+	return add_row(arg, json_pack("{s:o, s:I, s:I, s:o, s:I, s:s}",
+		"dispatch", hex(x->dispatch, ML_ID_LEN), "interval", (json_int_t)x->interval,
+		"target_wh", (json_int_t)x->target,
+		"measured_wh", x->has_measured ? json_integer(x->measured) : json_null(),
+		"deviation_wh", (json_int_t)x->deviation,
+		"status", compliance_names[x->status > 2 ? 3 : x->status]));
+}
+
+/* an optional 32-byte filter in hex: 0, 1 (set in @out) or -1 (replied) */
+static int key_filter(struct client *c, json_t *req, const char *name, uint8_t *out)
+{
+	json_t *v = json_object_get(req, name);
+	size_t len;
+	char msg[96];
+
+	if (!v)
+		return 0;
+	if (!unhex(v, out, 32, &len) && len == 32)
+		return 1;
+	snprintf(msg, sizeof(msg), "'%s' must be 32 bytes in hex%%s", name);
+	reply_err(c, msg, "");
+	return -1;
+}
+
+static void cmd_query(struct client *c, json_t *req, struct ctl_ctx *cx, const char *cmd)
+{
+	json_t *ivj = json_object_get(req, "interval");
+	uint8_t key[32];
+	struct rows r = { 0 };
+	uint64_t iv = 0;
+	int has, ret;
+
+	if (ivj && (!json_is_integer(ivj) || json_integer_value(ivj) <= 0))
+		return reply_err(c, "'interval' must be the start of an interval (unix seconds)%s", "");
+	iv = ivj ? (uint64_t)json_integer_value(ivj) : 0;
+	has = key_filter(c, req, !strcmp(cmd, "dispatch") ? "meter" :
+			 !strcmp(cmd, "compliance") ? "dispatch" : "account", key);
+	if (has < 0)
+		return;
+	if (!cx->ledger)
+		return reply_err(c, "the chain cannot be read%s", "");
+	r.a = json_array();
+	if (!strcmp(cmd, "orders"))
+		ret = ml_q_orders(cx->ledger, has ? key : NULL, iv, order_row, &r);
+	else if (!strcmp(cmd, "trades"))
+		ret = ml_q_trades(cx->ledger, has ? key : NULL, iv, trade_row, &r);
+	else if (!strcmp(cmd, "settlements"))
+		ret = ml_q_settlements(cx->ledger, has ? key : NULL, iv, settlement_row, &r);
+	else if (!strcmp(cmd, "dispatch"))
+		ret = ml_q_dispatches(cx->ledger, has ? key : NULL, dispatch_row, &r);
+	else
+		ret = ml_q_compliance(cx->ledger, has ? key : NULL, compliance_row, &r);
+	if (ret < 0) {
+		json_decref(r.a);
+		return reply_err(c, "ledger: %s", strerror(-ret));
+	}
+	send_json(c, json_pack("{s:b, s:o, s:b}", "ok", 1, cmd, r.a, "truncated", r.more));
+}
+
 static void request(struct client *c, const char *line, struct ctl_ctx *cx)
 {
 	json_error_t e;
@@ -403,7 +535,7 @@ static void request(struct client *c, const char *line, struct ctl_ctx *cx)
 	}
 	cmd = json_string_value(json_object_get(req, "cmd"));
 	if (!cmd)
-		reply_err(c, "missing \"cmd\" (status, meters, reports, balance, account, submit, tx, subscribe, reload)%s", "");
+		reply_err(c, "missing \"cmd\" (status, meters, reports, balance, account, submit, tx, orders, trades, settlements, dispatch, compliance, subscribe, reload)%s", "");
 	else if (!strcmp(cmd, "status"))
 		cmd_status(c, cx);
 	else if (!strcmp(cmd, "meters"))
@@ -412,6 +544,10 @@ static void request(struct client *c, const char *line, struct ctl_ctx *cx)
 		cmd_reports(c, req, cx);
 	else if (!strcmp(cmd, "balance"))
 		cmd_balance(c, req, cx);
+	else if (!strcmp(cmd, "orders") || !strcmp(cmd, "trades") ||
+		 !strcmp(cmd, "settlements") || !strcmp(cmd, "dispatch") ||
+		 !strcmp(cmd, "compliance"))
+		cmd_query(c, req, cx, cmd);
 	else if (!strcmp(cmd, "account"))
 		cmd_account(c, req, cx);
 	else if (!strcmp(cmd, "submit"))

@@ -7,12 +7,14 @@
  */
 #include <errno.h>
 #include <pthread.h>
+#include <sodium.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
 #include "dispatch.h"
 #include "log.h"
+#include "query.h"
 #include "spool.h"
 #include "txerr.h"
 #include "worker.h"
@@ -265,6 +267,65 @@ static void execute(struct worker *w)
 	}
 }
 
+struct tally {
+	uint32_t n, met, missed, no_report;
+	int64_t target, measured;
+};
+
+static int tally_row(const struct ml_q_compliance *x, void *arg)
+{
+	struct tally *t = arg;
+
+	t->n++;
+	t->met += x->status == 0;
+	t->missed += x->status == 1;
+	t->no_report += x->status == 2;
+	t->target += x->target;
+	t->measured += x->measured;
+	return 0;
+}
+
+/*
+ * Compliance of this gateway's acknowledged instructions, measured by the
+ * chain from the signed reports as each interval of the window settled:
+ * one log line per instruction once all of its window is measured (spool
+ * state 3). Rejected ones are not measured.
+ */
+static void compliance(struct worker *w)
+{
+	static const char *const kinds[] = { "?", "import-limit", "export-limit", "battery",
+					     "curtail" };
+	struct ml_ledger *l = chain_ledger(w->ch);
+	struct spool_dispatch d[16];
+	uint32_t len;
+	size_t n, i;
+	char id[17];
+
+	if (!l || spool_dispatches(w->sp, 2, d, 16, &n))
+		return;
+	pthread_mutex_lock(&w->mu);
+	len = w->cfg.interval;
+	pthread_mutex_unlock(&w->mu);
+	for (i = 0; i < n; i++) {
+		struct tally t = { 0 };
+
+		if (d[i].ack == ML_ACK_REJECT) {
+			spool_dispatch_set(w->sp, d[i].id, 3, d[i].ack, d[i].result);
+			continue;
+		}
+		if (ml_q_compliance(l, d[i].id, tally_row, &t) < 0 ||
+		    t.n < (d[i].end - d[i].start) / len)
+			continue;	/* not all settled yet */
+		sodium_bin2hex(id, sizeof(id), d[i].id, 8);
+		log_info("dispatch %s (%s %lld W, [%llu, %llu)): compliance: %u of %u intervals met,"
+			 " %u missed, %u without a report; measured %lld Wh, target %lld Wh",
+			 id, kinds[d[i].kind <= 4 ? d[i].kind : 0], (long long)d[i].value,
+			 (unsigned long long)d[i].start, (unsigned long long)d[i].end, t.met, t.n,
+			 t.missed, t.no_report, (long long)t.measured, (long long)t.target);
+		spool_dispatch_set(w->sp, d[i].id, 3, d[i].ack, d[i].result);
+	}
+}
+
 /* records the outcome of entry @i of a round */
 static void mark(struct worker *w, struct round *rd, size_t i, int err, uint64_t height)
 {
@@ -460,6 +521,7 @@ static void *run(void *arg)
 			signed_now = sign_some(w, SIGN_SLICE);
 			submit(w);
 			execute(w);
+			compliance(w);
 		} while (signed_now == SIGN_SLICE && !stopping(w));
 	}
 	return NULL;
