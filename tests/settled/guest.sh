@@ -277,9 +277,10 @@ check "settled restarted after each of $LOOPS kill -9" "((i > LOOPS && lost_star
 # first the backlog of the kill loop (each restart signs only a few)
 wait_committed "$(sql "$st/spool.db" "SELECT count(*) FROM reports")" 600
 echo "# backlog after the kill loop committed: $(committed) reports"
-"$PY" - "$st/chain.db" "$tmp/locked" <<'PYEOF' &
-import sqlite3, sys, time
-# settled's writer retries too: take the lock between two of its blocks
+"$PY" - "$st/chain.db" "$tmp/locked" "$tmp/unlock" <<'PYEOF' &
+import os, sqlite3, sys, time
+# settled's writer retries too: take the lock between two of its blocks,
+# hold it until the test says so
 c = sqlite3.connect(sys.argv[1], isolation_level=None, timeout=0.01)
 end = time.time() + 120
 while True:
@@ -291,25 +292,32 @@ while True:
             sys.exit(1)
         time.sleep(0.002)
 open(sys.argv[2], "w").close()
-time.sleep(8)
+while not os.path.exists(sys.argv[3]) and time.time() < end + 300:
+    time.sleep(0.1)
 c.execute("ROLLBACK")
 PYEOF
 lpid=$!
+nfail=$(grep -c 'ledger submission failed' "$log") nback=$(grep -c 'ledger reachable again' "$log")
 for ((i = 0; i < 1300; i++)); do [[ -e $tmp/locked ]] && break; sleep 0.1; done
 [[ -e $tmp/locked ]] || echo "# the test could not lock chain.db in 120 s"
 h0=$(sql "$st/chain.db" "SELECT max(height) FROM blocks")
-sleep 6
+end=$((SECONDS + 120))	# the worker gives up on a locked ledger after 5 s
+while ((SECONDS < end && $(grep -c 'ledger submission failed' "$log") == nfail)); do sleep 0.5; done
+sleep 3
 h1=$(sql "$st/chain.db" "SELECT max(height) FROM blocks")
 q=$(sql "$st/spool.db" "SELECT count(*) FROM reports WHERE state < 2")
 echo "# ledger locked: height $h0 -> $h1, $q reports queued"
 flog() { grep -v 'debug: stored' "$log" >"$tmp/flog"; echo "$tmp/flog"; }
 check "with the ledger locked no block is added and reports queue ($q queued)" \
 	"[[ -e $tmp/locked && \$h0 == \$h1 ]] && ((q > 0))" "$(flog)"
+check "the failed submission is logged" "(( \$(grep -c 'ledger submission failed' $log) > nfail ))" "$(flog)"
+touch "$tmp/unlock"
 wait $lpid
-check "the failed submission is logged" "grep -q 'ledger submission failed' $log" "$(flog)"
+end=$((SECONDS + 60))
+while ((SECONDS < end && $(grep -c 'ledger reachable again' "$log") == nback)); do sleep 0.5; done
 sleep 3
 check "when the ledger is back the queue goes out" \
-	"grep -q 'ledger reachable again' $log && ((\$(sql $st/spool.db 'SELECT count(*) FROM reports WHERE state < 2') <= 4))" "$(flog)"
+	"(( \$(grep -c 'ledger reachable again' $log) > nback )) && ((\$(sql $st/spool.db 'SELECT count(*) FROM reports WHERE state < 2') <= 4))" "$(flog)"
 
 # ---- clean stop ----
 sleep 2
