@@ -37,8 +37,8 @@ SETTLED_SRCS := $(sort $(wildcard $(SETTLED_DIR)/*.c))
 SETTLED_OBJS := $(patsubst $(SETTLED_DIR)/%.c,$(SETTLED_OUT)/obj/%.o,$(SETTLED_SRCS))
 # the pure parts, unit tested on the host
 SETTLED_PURE := $(addprefix $(SETTLED_DIR)/,config.c interval.c merkle.c spool.c log.c \
-	dispatch.c)
-SETTLED_UNITS := test_config test_merkle test_interval test_spool test_dispatch
+	dispatch.c txerr.c)
+SETTLED_UNITS := test_config test_merkle test_interval test_spool test_dispatch test_txerr
 SETTLED_UNIT_BINS := $(addprefix $(SETTLED_OUT)/,$(SETTLED_UNITS))
 SETTLED_MLTPM_A := $(MLTPM_OUT)/libmltpm.a
 
