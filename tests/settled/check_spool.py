@@ -126,8 +126,12 @@ check(f"every report but the last {pending} (closed at the final stop) is commit
       done > 0 and all(s == 2 for s in states[:done]) and pending <= 4 * len(meters),
       f"states: {states[-20:]}")
 reps = reps[:done]
-heights = [r[8] for r in reps]
-check("reports went on the chain in spool order", heights == sorted(heights))
+# height 0: found already on the chain after a kill -9 (between the block
+# and the spool's COMMIT); the spool does not know that block's height
+heights = [r[8] for r in reps if r[8] > 0]
+unordered = [(a, b) for a, b in zip(heights, heights[1:]) if b < a]
+check(f"reports went on the chain in spool order ({len(reps) - len(heights)} found"
+      " there already after a kill)", heights and not unordered, unordered[:5])
 chain = {(bytes(m), i): (imp, exp, bytes(root)) for m, i, imp, exp, root in
          ch.execute("SELECT meter, interval, import_wh, export_wh, readings_root FROM reports")}
 diff = [r[3] for r in reps if chain.get((bytes(r[2]), r[3])) != (r[5], r[6], bytes(r[7]))]
