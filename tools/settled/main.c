@@ -197,12 +197,11 @@ static int setup_fds(struct daemon *d)
 	return 0;
 }
 
-static void stats_line(struct daemon *d, const char *what)
+/* @ws: the worker's last statistics (it is gone by then) */
+static void stats_line(struct daemon *d, const char *what, const struct worker_stats *w)
 {
-	struct worker_stats ws = { 0 };
+	struct worker_stats ws = *w;
 
-	if (d->worker)
-		worker_stats(d->worker, &ws);
 	log_info("%s: readings %llu recovered %llu batches %llu gaps %llu overflows %llu"
 		 " dropped %llu max_backlog %llu signed %llu committed %llu rejected %llu"
 		 " height %llu", what, (unsigned long long)d->in.st.readings,
@@ -218,6 +217,7 @@ static int run(struct daemon *d)
 {
 	char err[CFG_ERR_LEN], path[CFG_PATH_LEN + 32];
 	uint8_t pub[64], sk[64], pk[32], cert[64];
+	struct worker_stats ws = { 0 };
 	int ret;
 
 	d->sigfd = d->timerfd = -1;
@@ -255,7 +255,10 @@ static int run(struct daemon *d)
 		goto out;
 	}
 	ret = ingest_open(&d->in, d->sp, d->cfg.interval, pub, d->cfg.rcvbuf, err, sizeof(err));
-	if (ret) {
+	if (ret == -ENOPROTOOPT && d->cfg.meters == METERS_OPTIONAL) {
+		log_warn("%s; running without meters (meters = optional)", err);
+		ret = 0;
+	} else if (ret) {
 		log_err("%s", err);
 		goto out;
 	}
@@ -297,9 +300,9 @@ static int run(struct daemon *d)
 out_worker:
 	ctl_close(d->ctl);
 	d->ctl = NULL;
-	worker_stop(d->worker);
-	stats_line(d, "stopped");
+	worker_stop(d->worker, &ws);	/* never touch d->worker after this */
 	d->worker = NULL;
+	stats_line(d, "stopped", &ws);
 out_ingest:
 	ingest_close(&d->in);
 out:
