@@ -11,12 +11,13 @@
  *       transaction the node acknowledged; stops at the first broken
  *       connection (what was acknowledged until then is printed)
  *   mlcluster check [--acked FILE] [--total N | --genesis FILE]
- *                   [--evidence MIN] [--same-height] DB...
+ *                   [--evidence MIN] [--same-height] [--min-height H] DB...
  *       the invariants of a finished scenario, read from the nodes'
  *       SQLite ledgers with lib/ledger: identical chains (one block per
  *       height, each linked to the one before), every acknowledged
  *       transaction final exactly once, no transaction twice, equal state
- *       roots at equal heights, the sum of balances conserved, at least
+ *       roots at equal heights, every chain at H or above (or all at
+ *       the same height), the sum of balances conserved, at least
  *       MIN evidence transactions; prints one "# " line per finding and
  *       exits 1 on any violation
  *   mlcluster verify-rate
@@ -447,11 +448,12 @@ static int cmd_check(int argc, char **argv)
 	static const struct option o[] = {
 		{ "acked", 1, 0, 'a' }, { "total", 1, 0, 't' },
 		{ "evidence", 1, 0, 'e' }, { "same-height", 0, 0, 's' },
-		{ "genesis", 1, 0, 'g' }, { 0 }
+		{ "genesis", 1, 0, 'g' }, { "min-height", 1, 0, 'm' }, { 0 }
 	};
 	const char *acked = NULL;
 	int64_t total = -1;
 	uint64_t want_ev = 0, ev = 0, h, nack = 0, missing = 0, twice = 0;
+	uint64_t min_h = 0;
 	int same = 0, c, i, n, longest = 0;
 	struct idset txs = { 0 };
 	struct chain *ch;
@@ -465,6 +467,7 @@ static int cmd_check(int argc, char **argv)
 		case 'e': want_ev = num(optarg); break;
 		case 's': same = 1; break;
 		case 'g': total = genesis_total(optarg); break;
+		case 'm': min_h = num(optarg); break;
 		default: return 2;
 		}
 	}
@@ -495,6 +498,9 @@ static int cmd_check(int argc, char **argv)
 					ch[i].path, ch[longest].path, h);
 				break;
 			}
+		if (ch[i].height < min_h)
+			finding("%s stopped at %" PRIu64 ", below %" PRIu64,
+				ch[i].path, ch[i].height, min_h);
 		if (same && ch[i].height != ch[longest].height)
 			finding("%s stopped at %" PRIu64 ", %s is at %" PRIu64,
 				ch[i].path, ch[i].height, ch[longest].path,
