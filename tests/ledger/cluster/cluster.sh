@@ -39,7 +39,7 @@ MLCLUSTER=${MLCLUSTER:?MLCLUSTER: path of the mlcluster helper}
 OUT=${CLUSTER_OUT:-/tmp/mlcluster-run}
 KILLS=${CLUSTER_KILLS:-20}
 ONLY=${CLUSTER_ONLY:-.}
-BLOCK_MS=${CLUSTER_BLOCK_MS:-300}
+BLOCK_MS=${CLUSTER_BLOCK_MS:-1000}
 RESUME_S=${CLUSTER_RESUME_S:-60}
 FINAL_S=${CLUSTER_FINAL_S:-90}
 CHAIN_ID=7377
@@ -375,14 +375,21 @@ scenario_kill_loop() {
 }
 
 # Equivocation: node 4's key runs twice (namespaces 4 and 5), with its own
-# database and sign state each, so the key proposes and votes twice per
-# step: real double signing. Nodes 1-3 are the honest ones.
+# database, sign state and clock each, so the key proposes and votes twice
+# per step: real double signing. Nodes 1-3 are the honest ones.
 scenario_equivocation() {
 	local i h
 	setup 4 1 || { not_ok "equivocation: setup"; return; }
-	grep -h . "$R/peers4" > "$R/peers5"
+	# the twin dials 1-3 like node 4; node 2 knows the key at the twin's
+	# address, 1 and 3 at node 4's: each twin hears the chain and both
+	# reach every honest node
+	cp "$R/peers4" "$R/peers5"
+	sed -i "s|^$(cat "$R/pk4") .*|$(cat "$R/pk4") tcp://10.77.0.5:7700|" "$R/peers2"
 	for i in 1 2 3 4; do start "$i" || { not_ok "equivocation: start"; return; }; done
-	start 5 4 || { not_ok "equivocation: the twin does not start"; return; }
+	# a clock 5 s ahead makes the twin's blocks differ from node 4's (the
+	# block time), so the key signs two blocks at one height and round
+	start 5 4 env LD_PRELOAD="$FAKETIME_LIB" FAKETIME="+5s" \
+		|| { not_ok "equivocation: the twin does not start"; return; }
 	local end=$((SECONDS + FINAL_S)) ev=0
 	while ((SECONDS < end)); do
 		load 3
@@ -453,7 +460,7 @@ damaged() {
 	h=$(height 1)
 	check "damaged db ($kind): --repair syncs to height $h" wait_height 4 "$h" "$RESUME_S"
 	check "damaged db ($kind): the damaged file is kept aside" \
-		compgen -G "$R/db4.damaged.*"
+		compgen -G "$R/db4.damaged.*" > /dev/null
 	verdict "damaged db ($kind), repaired" "1 2 3 4"
 }
 scenario_db_truncated() { damaged truncated; }
