@@ -386,9 +386,12 @@ scenario_equivocation() {
 	cp "$R/peers4" "$R/peers5"
 	sed -i "s|^$(cat "$R/pk4") .*|$(cat "$R/pk4") tcp://10.77.0.5:7700|" "$R/peers2"
 	for i in 1 2 3 4; do start "$i" || { not_ok "equivocation: start"; return; }; done
-	# a clock 5 s ahead makes the twin's blocks differ from node 4's (the
-	# block time), so the key signs two blocks at one height and round
-	start 5 4 env LD_PRELOAD="$FAKETIME_LIB" FAKETIME="+5s" \
+	# a clock 30 s ahead makes the twin's blocks differ from node 4's (the
+	# block time), so the key signs two blocks at one height and round;
+	# the honest nodes record its proposal before they refuse it as one
+	# from the future, so node 4's, coming in the same round, is the
+	# second one
+	start 5 4 env LD_PRELOAD="$FAKETIME_LIB" FAKETIME="+30s" \
 		|| { not_ok "equivocation: the twin does not start"; return; }
 	local end=$((SECONDS + FINAL_S)) ev=0
 	while ((SECONDS < end)); do
@@ -423,6 +426,8 @@ scenario_clock_skew() {
 		wait_height 1 $((h + 4)) "$RESUME_S"
 	verdict "clock skew +30 s" "1 2 3 4"
 }
+
+kept_aside() { compgen -G "$R/db4.damaged.*" > /dev/null; }
 
 # damaged KIND: node 4 stopped, its database truncated or overwritten in
 # the middle; it must refuse (exit 3, naming the file), and with --repair
@@ -459,8 +464,7 @@ damaged() {
 	REPAIR=1 start 4 || { not_ok "damaged db ($kind): --repair does not start"; return; }
 	h=$(height 1)
 	check "damaged db ($kind): --repair syncs to height $h" wait_height 4 "$h" "$RESUME_S"
-	check "damaged db ($kind): the damaged file is kept aside" \
-		compgen -G "$R/db4.damaged.*" > /dev/null
+	check "damaged db ($kind): the damaged file is kept aside" kept_aside
 	verdict "damaged db ($kind), repaired" "1 2 3 4"
 }
 scenario_db_truncated() { damaged truncated; }
