@@ -17,6 +17,8 @@ pkgs=(
 	libclang-rt-14-dev
 	# consensus transport and mempool (lib/consensus/net.mk; iproute2 above too)
 	libzmq3-dev
+	# the consensus node's test edits a ledger (lib/consensus/node.mk)
+	sqlite3
 	# the cluster scenarios (tests/ledger/cluster/cluster.mk)
 	faketime
 	# libmeterlink and meterctl (tools/meterctl/meterctl.mk)
