@@ -20,7 +20,6 @@ CLU_OUT := $(BUILD)/cluster
 CLU_MLNODE ?= $(BUILD)/consensus/mlnode
 CLUSTER_KILLS ?= 20
 CLUSTER_LONG_KILLS ?= 120
-CLUSTER_DEB_PACKAGES := iproute2 faketime
 
 .PHONY: check-ledger-cluster check-ledger-long bench-ledger-cluster
 

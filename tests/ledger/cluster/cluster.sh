@@ -429,9 +429,9 @@ scenario_clock_skew() {
 
 kept_aside() { compgen -G "$R/db4.damaged.*" > /dev/null; }
 
-# damaged KIND: node 4 stopped, its database truncated or overwritten in
-# the middle; it must refuse (exit 3, naming the file), and with --repair
-# sync back to the others' chain.
+# damaged KIND: node 4 stopped, its database truncated to half or its
+# middle half overwritten with random bytes; it must refuse (exit 3,
+# naming the file), and with --repair sync back to the others' chain.
 damaged() {
 	local kind=$1 i rc size h
 	setup 4 || { not_ok "damaged db ($kind): setup"; return; }
@@ -444,8 +444,9 @@ damaged() {
 	if [[ $kind == truncated ]]; then
 		truncate -s $((size / 2)) "$R/db4"
 	else
-		dd if=/dev/urandom of="$R/db4" bs=1 seek=$((size / 2)) count=512 \
-			conv=notrunc status=none
+		# the middle half: a few bytes could land in free space
+		dd if=/dev/urandom of="$R/db4" bs=1 seek=$((size / 4)) \
+			count=$((size / 2)) conv=notrunc status=none
 	fi
 	cp "$R/db4" "$R/db4.before"
 	mv "$R/log4" "$R/log4.before"
