@@ -396,7 +396,7 @@ scenario_equivocation() {
 	local end=$((SECONDS + FINAL_S)) ev=0
 	while ((SECONDS < end)); do
 		load 3
-		"$MLCLUSTER" check --evidence 1 $(dbs 1 2 3) > "$R/ev.out" 2>&1 && { ev=1; break; }
+		"$MLCLUSTER" check --evidence 1 --offender "$(cat "$R/pk4")" $(dbs 1 2 3) > "$R/ev.out" 2>&1 && { ev=1; break; }
 		sleep 1
 	done
 	check "equivocation: evidence of the twin's double signing is on chain" test $ev = 1
@@ -404,7 +404,7 @@ scenario_equivocation() {
 	check "equivocation: the chain goes on past $h" wait_height 1 $((h + 2)) "$RESUME_S"
 	stop 5 KILL
 	stop 4 KILL
-	verdict "equivocation" "1 2 3" --evidence 1
+	verdict "equivocation" "1 2 3" --evidence 1 --offender "$(cat "$R/pk4")"
 }
 
 # One validator's clock 30 s ahead (libfaketime in the node's process).

@@ -11,14 +11,15 @@
  *       transaction the node acknowledged; stops at the first broken
  *       connection (what was acknowledged until then is printed)
  *   mlcluster check [--acked FILE] [--total N | --genesis FILE]
- *                   [--evidence MIN] [--same-height] [--min-height H] DB...
+ *                   [--evidence MIN [--offender HEXKEY]] [--same-height]
+ *                   [--min-height H] DB...
  *       the invariants of a finished scenario, read from the nodes'
  *       SQLite ledgers with lib/ledger: identical chains (one block per
  *       height, each linked to the one before), every acknowledged
  *       transaction final exactly once, no transaction twice, equal state
  *       roots at equal heights, every chain at H or above (or all at
  *       the same height), the sum of balances conserved, at least
- *       MIN evidence transactions; prints one "# " line per finding and
+ *       MIN evidence transactions (against HEXKEY); prints one "# " line per finding and
  *       exits 1 on any violation
  *   mlcluster verify-rate
  *       Ed25519 verifies per second on one core
@@ -345,6 +346,10 @@ static size_t idset_count(const struct idset *s, const uint8_t *id)
 }
 
 /* Reads @c's chain; its transactions go to @txs when not NULL. */
+/* evidence counted only against this validator when set (--offender) */
+static uint8_t offender[ML_KEY_LEN];
+static int offender_set;
+
 static int chain_load(struct chain *c, struct idset *txs, uint64_t *evidence)
 {
 	struct ml_ledger_info info;
@@ -400,7 +405,10 @@ static int chain_load(struct chain *c, struct idset *txs, uint64_t *evidence)
 
 			ml_tx_id(&b.txs[i], id);
 			idset_add(txs, id);
-			if (b.txs[i].kind == ML_TX_EVIDENCE)
+			if (b.txs[i].kind == ML_TX_EVIDENCE &&
+			    (!offender_set ||
+			     !memcmp(b.txs[i].u.evidence.validator, offender,
+				     ML_KEY_LEN)))
 				(*evidence)++;
 		}
 		ml_block_free(&b);
@@ -450,7 +458,8 @@ static int cmd_check(int argc, char **argv)
 	static const struct option o[] = {
 		{ "acked", 1, 0, 'a' }, { "total", 1, 0, 't' },
 		{ "evidence", 1, 0, 'e' }, { "same-height", 0, 0, 's' },
-		{ "genesis", 1, 0, 'g' }, { "min-height", 1, 0, 'm' }, { 0 }
+		{ "genesis", 1, 0, 'g' }, { "min-height", 1, 0, 'm' },
+		{ "offender", 1, 0, 'o' }, { 0 }
 	};
 	const char *acked = NULL;
 	int64_t total = -1;
@@ -470,6 +479,13 @@ static int cmd_check(int argc, char **argv)
 		case 's': same = 1; break;
 		case 'g': total = genesis_total(optarg); break;
 		case 'm': min_h = num(optarg); break;
+		case 'o':
+			if (unhex(optarg, strlen(optarg), offender,
+				  sizeof(offender), &k) || k != ML_KEY_LEN)
+				die("--offender: not a 64-digit hex key: %s",
+				    optarg);
+			offender_set = 1;
+			break;
 		default: return 2;
 		}
 	}
