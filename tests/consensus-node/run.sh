@@ -23,7 +23,7 @@ W=$2
 
 rm -rf "$W" && mkdir -p "$W" && cd "$W" || exit 1
 declare -A PID
-BASE=$((20000 + RANDOM % 20000))
+BASE=$((20000 + RANDOM % 12000))	# below the ephemeral range (32768-)
 
 cleanup() {
 	local p
@@ -233,6 +233,32 @@ for i in 1 2 3 4; do
 done
 check "the 4 chains are identical" same_chain 1 2 3 4
 
+# raw requests on the control socket: one JSON reply line each
+ctl_raw() {	# ctl_raw SOCKET: stdin's bytes in, the replies out
+	python3 -c '
+import socket, sys
+s = socket.socket(socket.AF_UNIX)
+s.connect(sys.argv[1])
+s.sendall(sys.stdin.buffer.read())
+s.shutdown(socket.SHUT_WR)
+out = b""
+while True:
+    b = s.recv(65536)
+    if not b:
+        break
+    out += b
+sys.stdout.write(out.decode())' "$1"
+}
+printf 'hello\n{"cmd":"stop"}\n{"cmd":"status","x":1}\n{"cmd":"status"}\n' |
+	ctl_raw ctl1 >replies
+expect "ctl: four requests, four replies" "$(wc -l <replies)" 4
+check "ctl: not JSON refused" grep -q '^{"ok":false,"error":"not JSON' <(sed -n 1p replies)
+check "ctl: unknown cmd refused" grep -q 'unknown cmd \\"stop\\"' <(sed -n 2p replies)
+check "ctl: unknown member refused" grep -q 'unexpected member' <(sed -n 3p replies)
+check "ctl: the node still answers after bad requests" grep -q '"ok":true' <(sed -n 4p replies)
+head -c 5000 /dev/zero | tr '\0' x | ctl_raw ctl1 >replies
+check "ctl: an over-long line is refused" grep -q 'longer than 4096' replies
+
 # --- kill -9 one validator: the chain goes on ---
 kill -9 "${PID[4]}"
 wait "${PID[4]}" 2>/dev/null
@@ -308,7 +334,46 @@ check "--repair: every transfer once" complete_once 4
 check "--repair: the same chain as the others" same_chain 1 2 3 4 5
 check "--repair: the log says so" grep -q "moved aside" log4
 
+# --- the follower voted in: the nodes follow the new validator set ---
+expect_exit "vote: an action that is neither add nor remove" 2 "action 'promote'" \
+	"$M" vote --key k1 --genesis genesis --subject "$(cat pk5)" --action promote --nonce 0
+for i in 1 2 3; do
+	"$M" vote --key k$i --genesis genesis --subject "$(cat pk5)" --action add \
+		--nonce 0 --out vote$i >>ids && "$M" submit --ctl ctl$i --tx vote$i >/dev/null ||
+		not_ok "submit the vote of validator $i"
+done
+is_validator5() { "$M" status --ctl ctl5 2>/dev/null | grep -q "validator yes"; }
+check "vote: 3 of 4 votes make node 5 a validator" wait_for 90 is_validator5
+check "vote: the validators' logs show 5 validators" \
+	wait_for 30 grep -q "validator set: 5 validators" log1
+h=$(height 1)
+submit 5 || not_ok "submit to the new validator"
+for i in 1 2 3 4 5; do
+	check "5 validators: node $i finalizes the next transfer" wait_for 90 has_all $i
+done
+check "5 validators: the chain grows" wait_for 60 at_least 5 $((h + 3))
+check "5 validators: the same chain everywhere" same_chain 1 2 3 4 5
+# quorum of 5 is 4: without validator 4 the chain only grows if node 5 votes
+check "5 validators: SIGTERM validator 4" stop 4
+h=$(height 1)
+check "5 validators: without validator 4 the chain grows (node 5 votes)" \
+	wait_for 90 at_least 1 $((h + 2))
+start 4
+check "5 validators: validator 4 back and caught up" wait_for 90 at_least 4 $((h + 2))
+
 for i in 1 2 3 4 5; do check "SIGTERM: node $i exits 0" stop $i; done
+G2=(--key k1 --db db1 --signstate ss1 --listen tcp://127.0.0.1:$(port 1) --peers peers)
+"$M" genesis --out genesis2 --chain-id 4243 --interval 900 --settle-delay 60 \
+	--validator "$(cat pk1)"
+expect_exit "run: a database of another chain" 2 "db1: holds chain 4242" \
+	"$M" run --genesis genesis2 "${G2[@]}"
+cp ss1 ss1.good
+printf 'x' | dd of=ss1 bs=1 seek=20 conv=notrunc status=none
+expect_exit "run: a damaged sign state, exit 3" 3 "ss1: .*damaged sign state" \
+	"$M" run --genesis genesis "${G2[@]}" --repair
+cmp -s ss1 <(cat ss1.good) && not_ok "the sign state was changed by the test itself"
+check "run: --repair leaves a damaged sign state alone" \
+	eval '! cmp -s ss1 ss1.good && ! compgen -G "ss1.damaged*" >/dev/null'
 check "SIGTERM: pidfiles and control sockets removed" \
 	bash -c '! compgen -G "pid[1-5]" >/dev/null && ! compgen -G "ctl[1-5]" >/dev/null'
 check "no sanitizer report in the nodes' logs" \

@@ -9,6 +9,8 @@
  *   mlnode pubkey --key FILE
  *   mlnode transfer --key FILE --genesis FILE --to HEXKEY --amount N
  *                   --nonce N [--out FILE|-]
+ *   mlnode vote --key FILE --genesis FILE --subject HEXKEY
+ *               --action add|remove --nonce N [--out FILE|-]
  *   mlnode run --key FILE --genesis FILE --db FILE --signstate FILE
  *              --listen ENDPOINT --peers FILE [--block-ms N] [--ctl SOCKET]
  *              [--repair] [--pidfile FILE]
@@ -28,6 +30,7 @@
 #include <poll.h>
 #include <signal.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -91,6 +94,8 @@ static void help(FILE *f)
 	      "  mlnode pubkey --key FILE\n"
 	      "  mlnode transfer --key FILE --genesis FILE --to HEXKEY --amount N --nonce N\n"
 	      "                  [--out FILE|-]\n"
+	      "  mlnode vote --key FILE --genesis FILE --subject HEXKEY --action add|remove\n"
+	      "              --nonce N [--out FILE|-]\n"
 	      "  mlnode run --key FILE --genesis FILE --db FILE --signstate FILE\n"
 	      "             --listen ENDPOINT --peers FILE [--block-ms N] [--ctl SOCKET]\n"
 	      "             [--repair] [--pidfile FILE]\n"
@@ -428,6 +433,41 @@ static int load_genesis(const char *path, struct ml_genesis *g)
 	return ret;
 }
 
+/* Signs, encodes and writes @tx (its chain id from the genesis file). */
+static int emit_tx(struct ml_tx *tx, const char *key, const char *genesis,
+		   const char *out)
+{
+	struct ml_genesis g;
+	uint8_t sk[64], buf[ML_TX_MAX_LEN], id[ML_HASH_LEN];
+	char hex[2 * ML_HASH_LEN + 1];
+	size_t len;
+	int ret;
+
+	if (load_key(key, sk) || load_genesis(genesis, &g))
+		return EX_USAGE;
+	tx->chain_id = g.chain_id;
+	ml_genesis_free(&g);
+	memcpy(tx->sender, sk + 32, ML_KEY_LEN);
+	ret = ml_tx_sign(tx, sk);
+	sodium_memzero(sk, sizeof(sk));
+	ret = ret ? ret : ml_tx_encode(tx, buf, sizeof(buf), &len);
+	if (ret)
+		return fail("cannot make the transaction: %s", strerror(-ret));
+	if (!out || !strcmp(out, "-")) {
+		if (fwrite(buf, 1, len, stdout) != len || fflush(stdout))
+			return fail("stdout: write error");
+		return 0;
+	}
+	ret = write_new(out, buf, len, 0644);
+	if (ret == -EEXIST)
+		return usage("--out %s exists already", out);
+	if (ret)
+		return fail("%s: %s", out, strerror(-ret));
+	ml_tx_id(tx, id);
+	puts(sodium_bin2hex(hex, sizeof(hex), id, sizeof(id)));
+	return 0;
+}
+
 static int cmd_transfer(int argc, char **argv)
 {
 	struct opt o[] = {
@@ -436,11 +476,6 @@ static int cmd_transfer(int argc, char **argv)
 		{ "nonce", 1, 0, 0, { 0 } }, { "out", 1, 0, 0, { 0 } },
 	};
 	struct ml_tx tx = { .kind = ML_TX_TRANSFER };
-	struct ml_genesis g;
-	uint8_t sk[64], buf[ML_TX_MAX_LEN], id[ML_HASH_LEN];
-	char hex[2 * ML_HASH_LEN + 1];
-	const char *out;
-	size_t len;
 	int ret, i;
 
 	ret = get_opts(argc, argv, o, sizeof(o) / sizeof(o[0]));
@@ -457,36 +492,43 @@ static int cmd_transfer(int argc, char **argv)
 			     (unsigned long long)ML_MAX_AMOUNT);
 	if (parse_u64(one(&o[4]), UINT64_MAX, &tx.nonce))
 		return usage("--nonce '%s': not a number", one(&o[4]));
-	if (load_key(one(&o[0]), sk) || load_genesis(one(&o[1]), &g))
-		return EX_USAGE;
-	tx.chain_id = g.chain_id;
-	ml_genesis_free(&g);
-	memcpy(tx.sender, sk + 32, ML_KEY_LEN);
-	ret = ml_tx_sign(&tx, sk);
-	sodium_memzero(sk, sizeof(sk));
-	ret = ret ? ret : ml_tx_encode(&tx, buf, sizeof(buf), &len);
+	return emit_tx(&tx, one(&o[0]), one(&o[1]), one(&o[5]));
+}
+
+static int cmd_vote(int argc, char **argv)
+{
+	struct opt o[] = {
+		{ "key", 1, 0, 0, { 0 } }, { "genesis", 1, 0, 0, { 0 } },
+		{ "subject", 1, 0, 0, { 0 } }, { "action", 1, 0, 0, { 0 } },
+		{ "nonce", 1, 0, 0, { 0 } }, { "out", 1, 0, 0, { 0 } },
+	};
+	struct ml_tx tx = { .kind = ML_TX_VALIDATOR_VOTE };
+	int ret, i;
+
+	ret = get_opts(argc, argv, o, sizeof(o) / sizeof(o[0]));
 	if (ret)
-		return fail("cannot make the transaction: %s", strerror(-ret));
-	out = one(&o[5]);
-	if (!out || !strcmp(out, "-")) {
-		if (fwrite(buf, 1, len, stdout) != len || fflush(stdout))
-			return fail("stdout: write error");
-		return 0;
-	}
-	ret = write_new(out, buf, len, 0644);
-	if (ret == -EEXIST)
-		return usage("--out %s exists already", out);
-	if (ret)
-		return fail("%s: %s", out, strerror(-ret));
-	ml_tx_id(&tx, id);
-	puts(sodium_bin2hex(hex, sizeof(hex), id, sizeof(id)));
-	return 0;
+		return ret;
+	for (i = 0; i < 5; i++)
+		if (!one(&o[i]))
+			return usage("needs --key, --genesis, --subject, --action and --nonce");
+	if (parse_key(one(&o[2]), tx.u.vote.subject))
+		return usage("--subject '%s': not an Ed25519 public key", one(&o[2]));
+	if (!strcmp(one(&o[3]), "add"))
+		tx.u.vote.action = ML_VOTE_ADD;
+	else if (!strcmp(one(&o[3]), "remove"))
+		tx.u.vote.action = ML_VOTE_REMOVE;
+	else
+		return usage("--action '%s': add or remove", one(&o[3]));
+	if (parse_u64(one(&o[4]), UINT64_MAX, &tx.nonce))
+		return usage("--nonce '%s': not a number", one(&o[4]));
+	return emit_tx(&tx, one(&o[0]), one(&o[1]), one(&o[5]));
 }
 
 /* --- run --- */
 
 struct client {
 	int fd;
+	bool discard;	/* refused: read to the end, then close */
 	size_t len;
 	char buf[CTL_MAX_LINE + 1];
 };
@@ -617,6 +659,7 @@ static void client_close(struct client *c)
 	close(c->fd);
 	c->fd = -1;
 	c->len = 0;
+	c->discard = false;
 }
 
 static void client_read(struct run *r, struct client *c)
@@ -624,6 +667,7 @@ static void client_read(struct run *r, struct client *c)
 	for (;;) {
 		ssize_t n = recv(c->fd, c->buf + c->len, CTL_MAX_LINE + 1 - c->len,
 				 MSG_DONTWAIT);
+		/* (discarding: len stays 0, so the whole buffer is used) */
 		char *nl;
 
 		if (n < 0 && (errno == EAGAIN || errno == EINTR))
@@ -632,6 +676,8 @@ static void client_read(struct run *r, struct client *c)
 			client_close(c);
 			return;
 		}
+		if (c->discard)
+			continue;
 		c->len += (size_t)n;
 		while ((nl = memchr(c->buf, '\n', c->len))) {
 			size_t l = (size_t)(nl - c->buf);
@@ -641,9 +687,13 @@ static void client_read(struct run *r, struct client *c)
 			c->len -= l + 1;
 		}
 		if (c->len > CTL_MAX_LINE) {
+			/* closing with unread bytes would reset the
+			 * connection and lose the reply
+			 */
 			reply_err(c->fd, "request longer than 4096 bytes");
-			client_close(c);
-			return;
+			shutdown(c->fd, SHUT_WR);
+			c->discard = true;
+			c->len = 0;
 		}
 	}
 }
@@ -1003,6 +1053,7 @@ static const struct {
 } cmds[] = {
 	{ "genesis", cmd_genesis }, { "keygen", cmd_keygen },
 	{ "pubkey", cmd_pubkey }, { "transfer", cmd_transfer },
+	{ "vote", cmd_vote },
 	{ "run", cmd_run }, { "submit", cmd_submit },
 	{ "status", cmd_status }, { "dump", cmd_dump },
 };
