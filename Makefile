@@ -54,6 +54,7 @@ include dts-overlays/dtbs.mk
 include udev/udev.mk
 include kernel/dkms.mk
 include tools/ledgerctl/ledgerctl.mk
+include tests/ledger/cluster/cluster.mk
 include tests/arm64/arm64.mk
 
 .PHONY: all modules tools selftests check check-deps check-build style bench \
@@ -107,6 +108,7 @@ check: check-deps
 	$(Q)$(MAKE) --no-print-directory check-ledger check-tpm check-consensus \
 		check-consensus-net check-node check-meterctl-host check-ledgerctl \
 		check-settled-host check-dtbs check-dt-bindings
+	$(Q)$(MAKE) --no-print-directory check-ledger-cluster
 	$(Q)tests/qemu/selftest.sh
 	$(Q)tests/run-kselftests.sh
 	$(Q)$(MAKE) --no-print-directory check-meterctl-guest check-settled-guest check-udev check-dkms check-deb
@@ -119,6 +121,7 @@ bench: check-deps
 	$(Q)$(MAKE) --no-print-directory bench-ledger bench-consensus
 	$(Q)$(MAKE) --no-print-directory bench-tpm
 	$(Q)$(MAKE) --no-print-directory bench-consensus-net
+	$(Q)$(MAKE) --no-print-directory bench-ledger-cluster
 
 demo: check-deps
 	$(Q)$(MAKE) --no-print-directory modules tools

@@ -19,6 +19,8 @@ pkgs=(
 	libzmq3-dev
 	# the consensus node's test edits a ledger (lib/consensus/node.mk)
 	sqlite3
+	# the cluster scenarios (tests/ledger/cluster/cluster.mk)
+	faketime
 	# libmeterlink and meterctl (tools/meterctl/meterctl.mk)
 	libnl-3-dev libnl-genl-3-dev libjansson-dev iproute2
 	# ledgerctl's tests (tools/ledgerctl/ledgerctl.mk): man --warnings

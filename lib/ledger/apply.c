@@ -483,12 +483,12 @@ static int run_block(struct ml_ledger *l, const struct ml_block *b,
 	return ret ? ret : ml_state_root(l, b->hdr.height, root);
 }
 
-static int verify_txs(const struct ml_block *b)
+static int verify_txs(struct ml_ledger *l, const struct ml_block *b)
 {
 	uint32_t i;
 
 	for (i = 0; i < b->ntx; i++)
-		if (ml_tx_verify(&b->txs[i]))
+		if (ml_ledger_tx_verify(l, &b->txs[i]))
 			return -EPERM;
 	return 0;
 }
@@ -553,7 +553,7 @@ int ml_ledger_apply_block(struct ml_ledger *l, const uint8_t *buf, size_t len,
 	if (ret)
 		return ret;
 	ret = check_header(l, &b, flags);
-	ret = ret ? ret : verify_txs(&b);
+	ret = ret ? ret : verify_txs(l, &b);
 	ret = ret ? ret : ml_exec(l, "BEGIN IMMEDIATE");
 	if (ret)
 		goto out;
@@ -586,7 +586,7 @@ int ml_ledger_build_block(struct ml_ledger *l, struct ml_block *b)
 	if (h->time <= l->time)
 		return -ETIME;
 	ret = ml_block_tx_root(b->txs, b->ntx, h->tx_root);
-	ret = ret ? ret : verify_txs(b);
+	ret = ret ? ret : verify_txs(l, b);
 	ret = ret ? ret : ml_exec(l, "BEGIN IMMEDIATE");
 	if (ret)
 		return ret;

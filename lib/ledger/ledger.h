@@ -298,6 +298,20 @@ int ml_ledger_validators(struct ml_ledger *l, uint8_t **keys, size_t *n);
 int ml_ledger_block(struct ml_ledger *l, uint64_t height, uint8_t **buf,
 		    size_t *len);
 
+/*
+ * ml_tx_verify() through the ledger's bounded cache of signatures that
+ * verified (sigcache.c), which blocks built or applied on this ledger use
+ * too: a mempool that admits with it spares the second check. The cache
+ * keys on the id and the exact signature bytes, so a transaction with any
+ * other signature is verified afresh. 0 or -EPERM.
+ */
+int ml_ledger_tx_verify(struct ml_ledger *l, const struct ml_tx *tx);
+struct ml_sigcache_stats {
+	uint64_t hits, misses, inserts, capacity;
+};
+void ml_ledger_sigcache_stats(struct ml_ledger *l,
+			      struct ml_sigcache_stats *st);
+
 /* --- replay (replay.c) --- */
 struct ml_replay_result {
 	uint64_t height;	/* blocks replayed to a matching root */

@@ -609,6 +609,7 @@ void ml_ledger_close(struct ml_ledger *l)
 		return;
 	finalize_all(l);
 	sqlite3_close(l->db);
+	ml_sigcache_free(l->sigcache);
 	free(l);
 }
 

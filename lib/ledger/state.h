@@ -40,6 +40,7 @@ struct ml_ledger {
 	struct ml_params p;
 	uint64_t height, time;
 	uint8_t last_hash[ML_HASH_LEN];
+	struct ml_sigcache *sigcache;	/* sigcache.c; NULL until first use */
 };
 
 struct ml_account {
@@ -47,6 +48,8 @@ struct ml_account {
 	uint64_t nonce;
 	uint8_t roles;
 };
+
+void ml_sigcache_free(struct ml_sigcache *c);	/* sigcache.c */
 
 /* A reset statement, prepared on first use. NULL only on SQLite failure. */
 sqlite3_stmt *ml_stmt(struct ml_ledger *l, enum ml_stmt id);
