@@ -529,20 +529,24 @@ trap 'exit 130' INT TERM
 [[ -x $MLNODE ]] || { echo "cluster.sh: $MLNODE: no such program" >&2; exit 2; }
 mkdir -p "$OUT"
 
+# The equivocation scenario finds its evidence in about half the runs (see
+# its comment): it runs in `long` only, until the node can make a key
+# equivocate reliably. check-consensus covers equivocation deterministically
+# in the simulated network.
 case ${1:-check} in
-check)
+check|long)
 	for s in happy1 happy4 happy7 one_of_four_down two_of_four_down \
-		partition kill_loop equivocation clock_skew db_truncated \
-		db_corrupted; do
+		partition kill_loop clock_skew db_truncated db_corrupted; do
 		run "$s"
 	done
+	[[ $1 == long ]] && run equivocation
 	tap_end
 	;;
 bench)
 	bench
 	;;
 *)
-	echo "usage: cluster.sh check|bench" >&2
+	echo "usage: cluster.sh check|long|bench" >&2
 	exit 2
 	;;
 esac
