@@ -54,6 +54,7 @@ include udev/udev.mk
 include kernel/dkms.mk
 include tools/ledgerctl/ledgerctl.mk
 include tests/arm64/arm64.mk
+include tests/install/install.mk
 
 .PHONY: all modules tools selftests check check-deps check-build style bench \
 	install modules_install clean demo deb check-deb
@@ -103,7 +104,7 @@ check: check-deps
 		check-settled-host check-dtbs check-dt-bindings
 	$(Q)tests/qemu/selftest.sh
 	$(Q)tests/run-kselftests.sh
-	$(Q)$(MAKE) --no-print-directory check-meterctl-guest check-udev check-dkms check-deb
+	$(Q)$(MAKE) --no-print-directory check-meterctl-guest check-udev check-dkms check-deb check-install
 	$(Q)$(MAKE) --no-print-directory check-arm64
 	$(Q)tests/run-debug-kernel.sh
 
@@ -118,7 +119,7 @@ demo: check-deps
 	$(Q)$(MAKE) --no-print-directory modules tools
 	$(Q)tests/demo.sh
 
-install: tools install-meterctl install-ledgerctl install-udev
+install: tools install-meterctl install-ledgerctl install-udev install-settled
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(INCLUDEDIR)/linux
 	install -m 0755 $(BUILD)/tools/meterdump $(DESTDIR)$(BINDIR)/meterdump
 	install -d $(DESTDIR)$(MANDIR)/man1
