@@ -47,6 +47,7 @@ include lib/ledger/ledger.mk
 include lib/mltpm/mltpm.mk
 include lib/consensus/net.mk
 include lib/consensus/consensus.mk
+include lib/consensus/node.mk
 include tools/meterctl/meterctl.mk
 include tools/settled/settled.mk
 include dts-overlays/dtbs.mk
@@ -100,7 +101,7 @@ check-deps:
 check: check-deps
 	$(Q)$(MAKE) --no-print-directory modules tools selftests style
 	$(Q)$(MAKE) --no-print-directory check-ledger check-tpm check-consensus \
-		check-consensus-net check-meterctl-host check-ledgerctl \
+		check-consensus-net check-node check-meterctl-host check-ledgerctl \
 		check-settled-host check-dtbs check-dt-bindings
 	$(Q)tests/qemu/selftest.sh
 	$(Q)tests/run-kselftests.sh

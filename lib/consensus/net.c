@@ -523,6 +523,16 @@ int mlnet_recv(struct mlnet *n, int timeout_ms, uint8_t from[ML_KEY_LEN],
 	}
 }
 
+int mlnet_fd(struct mlnet *n)
+{
+	int fd;
+	size_t sz = sizeof(fd);
+
+	if (zmq_getsockopt(n->router, ZMQ_FD, &fd, &sz))
+		return -errno;
+	return fd;
+}
+
 void mlnet_stats(struct mlnet *n, struct mlnet_stats *s)
 {
 	drain_monitor(n);

@@ -146,6 +146,16 @@ int mlnet_broadcast(struct mlnet *n, const void *buf, size_t len);
 int mlnet_recv(struct mlnet *n, int timeout_ms, uint8_t from[ML_KEY_LEN],
 	       const void **buf, size_t *len);
 
+/*
+ * A file descriptor that becomes readable when messages may be waiting
+ * (libzmq's ZMQ_FD of the ROUTER socket), for a caller's own poll() loop.
+ * Edge-triggered: after it fires, call mlnet_recv(n, 0, ...) until
+ * -EAGAIN before polling again. Redials of refused peers happen only in
+ * mlnet_send(), mlnet_recv() and mlnet_stats(), so such a loop calls one
+ * of them at least every redial_ms.
+ */
+int mlnet_fd(struct mlnet *n);
+
 void mlnet_stats(struct mlnet *n, struct mlnet_stats *s);
 /* -ENOENT when @key is neither allowed nor a peer. */
 int mlnet_peer_stats(struct mlnet *n, const uint8_t key[ML_KEY_LEN],
