@@ -56,6 +56,7 @@ include kernel/dkms.mk
 include tools/ledgerctl/ledgerctl.mk
 include tests/arm64/arm64.mk
 include tests/install/install.mk
+include tests/demo/demo.mk
 
 .PHONY: all modules tools selftests check check-deps check-build style bench \
 	install modules_install clean demo deb check-deb
@@ -117,7 +118,7 @@ bench: check-deps
 	$(Q)$(MAKE) --no-print-directory bench-consensus-net
 
 demo: check-deps
-	$(Q)$(MAKE) --no-print-directory modules tools
+	$(Q)$(MAKE) --no-print-directory modules tools demo-tools
 	$(Q)tests/demo.sh
 
 install: tools install-meterctl install-ledgerctl install-udev install-settled

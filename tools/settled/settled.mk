@@ -22,13 +22,14 @@ SETTLED_DIR := tools/settled
 SETTLED_TDIR := tests/settled
 SETTLED_OUT := $(BUILD)/settled
 SETTLED_KILL_LOOPS ?= 50
-SETTLED_PKGS := libnl-genl-3.0 jansson sqlite3 libsodium libcrypto inih
+SETTLED_PKGS := libnl-genl-3.0 jansson sqlite3 libsodium libcrypto inih libzmq
 SETTLED_SYSTEMD := $(shell pkg-config --exists libsystemd && echo libsystemd)
 SETTLED_PKG_CFLAGS = $(shell pkg-config --cflags $(SETTLED_PKGS) $(SETTLED_SYSTEMD)) \
 	$(if $(SETTLED_SYSTEMD),-DHAVE_SYSTEMD)
 SETTLED_PKG_LIBS = $(shell pkg-config --libs $(SETTLED_PKGS) $(SETTLED_SYSTEMD))
 SETTLED_WARN := -std=gnu11 -D_GNU_SOURCE -Wall -Wextra -Werror
-SETTLED_INC := -I$(SETTLED_DIR) -Ilib/ledger -Ilib/libmeterlink -Ilib/mltpm -Iinclude/uapi
+SETTLED_INC := -I$(SETTLED_DIR) -Ilib/ledger -Ilib/libmeterlink -Ilib/mltpm -Ilib/consensus \
+	-Iinclude/uapi
 SETTLED_CFLAGS := $(SETTLED_WARN) -O2 -g -MMD -MP $(SETTLED_INC)
 SETTLED_SAN := -O1 -g -fsanitize=address,undefined -fno-sanitize-recover=all \
 	-fno-omit-frame-pointer
@@ -41,6 +42,8 @@ SETTLED_PURE := $(addprefix $(SETTLED_DIR)/,config.c interval.c merkle.c spool.c
 SETTLED_UNITS := test_config test_merkle test_interval test_spool test_dispatch
 SETTLED_UNIT_BINS := $(addprefix $(SETTLED_OUT)/,$(SETTLED_UNITS))
 SETTLED_MLTPM_A := $(MLTPM_OUT)/libmltpm.a
+# [ledger] mode = network: the consensus node (lib/consensus/node.mk)
+SETTLED_MLNODE_A := $(BUILD)/consensus/libmlnode.a
 
 ifeq ($(V),1)
 SETTLED_Q :=
@@ -63,9 +66,9 @@ $(SETTLED_OUT)/obj/%.o: $(SETTLED_DIR)/%.c
 	$(SETTLED_Q)$(CC) $(SETTLED_CFLAGS) $(SETTLED_PKG_CFLAGS) -c -o $@ $<
 
 $(SETTLED_OUT)/settled: $(SETTLED_OBJS) $(BUILD)/libmeterlink/libmeterlink.a \
-		$(LEDGER_OUT)/libmlledger.a $(SETTLED_MLTPM_A)
+		$(LEDGER_OUT)/libmlledger.a $(SETTLED_MLTPM_A) $(SETTLED_MLNODE_A)
 	$(SETTLED_Q)$(CC) -o $@ $(SETTLED_OBJS) $(BUILD)/libmeterlink/libmeterlink.a \
-		$(SETTLED_MLTPM_A) $(LEDGER_OUT)/libmlledger.a $(SETTLED_PKG_LIBS) \
+		$(SETTLED_MLTPM_A) $(SETTLED_MLNODE_A) $(LEDGER_OUT)/libmlledger.a $(SETTLED_PKG_LIBS) \
 		$(MLTPM_LIBS) -lpthread
 
 # Install directories (PREFIX, DESTDIR, MANDIR and SYSUSERSDIR come from the

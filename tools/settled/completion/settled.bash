@@ -22,7 +22,7 @@ _settled()
 	if [[ $cur == -* ]]; then
 		COMPREPLY=($(compgen -W "$opts" -- "$cur"))
 	else
-		COMPREPLY=($(compgen -W 'prove' -- "$cur"))
+		COMPREPLY=($(compgen -W 'prove keys' -- "$cur"))
 	fi
 }
 complete -F _settled settled
