@@ -20,7 +20,7 @@
 #include "node.h"
 
 /* how long chain_submit() waits for final blocks before "not yet" */
-#define NET_WAIT_MIN_MS	10000
+#define NET_WAIT_MIN_MS	5000
 
 struct chain {
 	char path[CFG_PATH_LEN + 16];
@@ -147,8 +147,8 @@ static int open_node(const struct config *c, struct chain *ch)
 	}
 	mlnode_status(ch->node, &st);
 	ch->height = st.height;
-	ch->wait_ms = 20 * c->block_interval_ms > NET_WAIT_MIN_MS ?
-		      20 * c->block_interval_ms : NET_WAIT_MIN_MS;
+	ch->wait_ms = 8 * c->block_interval_ms > NET_WAIT_MIN_MS ?
+		      8 * c->block_interval_ms : NET_WAIT_MIN_MS;
 	log_info("network chain %llu at height %llu: %s, listening on %s, %zu peers",
 		 (unsigned long long)info.chain_id, (unsigned long long)st.height,
 		 st.validator ? "validator" : "follower", c->listen, j);
