@@ -17,6 +17,8 @@ pkgs=(
 	libclang-rt-14-dev
 	# consensus transport and mempool (lib/consensus/net.mk; iproute2 above too)
 	libzmq3-dev
+	# the consensus node's test edits a ledger (lib/consensus/node.mk)
+	sqlite3
 	# libmeterlink and meterctl (tools/meterctl/meterctl.mk)
 	libnl-3-dev libnl-genl-3-dev libjansson-dev iproute2
 	# ledgerctl's tests (tools/ledgerctl/ledgerctl.mk): man --warnings

@@ -839,7 +839,7 @@ int mlnode_timeout_ms(struct mlnode *n)
 {
 	uint64_t now = mono_ms(), d = n->next_tick;
 
-	if (n->more)
+	if (n->more || n->gossip_n)	/* a relay batch waits to go out */
 		return 0;
 	if (n->timer && n->timer < d)
 		d = n->timer;
@@ -939,8 +939,7 @@ int mlnode_submit(struct mlnode *n, const struct ml_tx *tx)
 	ret = mlpool_add(n->pool, tx);
 	if (ret)
 		return ret;
-	gossip_add(n, buf, len);
-	gossip_flush(n);
+	gossip_add(n, buf, len);	/* sent by the next mlnode_process() */
 	return 0;
 }
 

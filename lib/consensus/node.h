@@ -60,7 +60,10 @@ struct mlnode_cfg {
 };
 
 /* Defaults for the zeros in mlnode_cfg. */
-#define MLNODE_BLOCK_PERIOD_MS	500
+/* block times are whole seconds, strictly increasing: at most one block a
+ * second keeps them with the clock (max_drift is 10 s)
+ */
+#define MLNODE_BLOCK_PERIOD_MS	1000
 #define MLNODE_TIMEOUT_BASE_MS	1000
 #define MLNODE_TIMEOUT_CAP_MS	8000
 
@@ -71,7 +74,11 @@ void mlnode_close(struct mlnode *n);
 int mlnode_fd(struct mlnode *n);		/* poll() it for POLLIN */
 int mlnode_timeout_ms(struct mlnode *n);	/* until the next timer, -1 none */
 int mlnode_process(struct mlnode *n);		/* non-blocking: messages + due timers */
-/* mempool + gossip: the mempool's errno (-EEXIST, -EPERM, ...) */
+/*
+ * mempool + gossip: the mempool's errno (-EEXIST, -EPERM, ...). The relay
+ * is batched: it leaves in the next mlnode_process() (mlnode_timeout_ms()
+ * is 0 meanwhile).
+ */
 int mlnode_submit(struct mlnode *n, const struct ml_tx *tx);
 /* read-only use between process calls */
 struct ml_ledger *mlnode_ledger(struct mlnode *n);

@@ -10,7 +10,8 @@
 #   make check-node    cmocka units (peers file, ctl requests, gossip
 #                      batches) under ASan+UBSan, then tests/consensus-node/
 #                      run.sh: 4 validators and a follower as real mlnode
-#                      processes on loopback TCP (TAP)
+#                      processes (built with ASan+UBSan too) on loopback
+#                      TCP (TAP)
 
 ND_TDIR := tests/consensus-node
 ND_TOOL := tools/mlnode
@@ -44,6 +45,11 @@ $(CS_OUT)/mlnode: $(ND_TOOL_SRCS) $(ND_HDRS) $(ND_OBJS) $(LEDGER_OBJS)
 	$(LEDGER_Q)$(LEDGER_CC) $(LEDGER_WARN) -O2 -g $(ND_INC) $(ND_PKG_CFLAGS) \
 		-o $@ $(ND_TOOL_SRCS) $(ND_OBJS) $(LEDGER_OBJS) $(ND_PKG_LIBS)
 
+# the same program under ASan+UBSan, for the process test
+$(CS_OUT)/mlnode-san: $(ND_TOOL_SRCS) $(ND_HDRS) $(ND_SOBJS) $(LEDGER_SOBJS)
+	$(LEDGER_Q)$(LEDGER_CC) $(LEDGER_TCFLAGS) $(ND_INC) $(ND_PKG_CFLAGS) \
+		-o $@ $(ND_TOOL_SRCS) $(ND_SOBJS) $(LEDGER_SOBJS) $(ND_PKG_LIBS)
+
 $(CS_OUT)/test_node: $(ND_TDIR)/test_node.c $(ND_TOOL)/ctl.c $(ND_HDRS) \
 		$(ND_SOBJS) $(LEDGER_SOBJS)
 	$(LEDGER_Q)$(LEDGER_CC) $(LEDGER_TCFLAGS) $(ND_INC) $(ND_PKG_CFLAGS) -o $@ \
@@ -57,9 +63,10 @@ $(CS_OUT)/.node-clang-clean: $(CS_DIR)/node.c $(ND_TOOL_SRCS) $(ND_HDRS)
 			-fsyntax-only $$f || exit 1; done
 	@touch $@
 
-check-node: $(CS_OUT)/.node-clang-clean $(CS_OUT)/test_node $(CS_OUT)/mlnode
+check-node: $(CS_OUT)/.node-clang-clean $(CS_OUT)/test_node $(CS_OUT)/mlnode \
+		$(CS_OUT)/mlnode-san
 	$(LEDGER_Q)echo "# test_node"; mkdir -p $(CS_OUT)/tmp; \
 	CMOCKA_MESSAGE_OUTPUT=TAP TMPDIR=$(CS_OUT)/tmp $(CS_OUT)/test_node
 	$(LEDGER_Q)echo "# consensus-node/run.sh"; \
-	$(ND_TDIR)/run.sh $(CS_OUT)/mlnode $(CS_OUT)/tmp/node-run
+	$(ND_TDIR)/run.sh $(CS_OUT)/mlnode-san $(CS_OUT)/tmp/node-run
 	@echo "check-node: all passed"

@@ -28,6 +28,7 @@
 #include <poll.h>
 #include <signal.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -362,6 +363,8 @@ static int cmd_genesis(int argc, char **argv)
 			     strerror(-ret));
 	ret = write_new(one(&o[0]), enc, len, 0644);
 	free(enc);
+	if (ret == -EEXIST)
+		return usage("--out %s exists already", one(&o[0]));
 	if (ret)
 		return fail("%s: %s", one(&o[0]), strerror(-ret));
 	return 0;
@@ -382,6 +385,8 @@ static int cmd_keygen(int argc, char **argv)
 	crypto_sign_keypair(pk, sk);
 	ret = write_new(one(&o[0]), sk, sizeof(sk), 0600);
 	sodium_memzero(sk, sizeof(sk));
+	if (ret == -EEXIST)
+		return usage("--out %s exists already", one(&o[0]));
 	if (ret)
 		return fail("%s: %s", one(&o[0]), strerror(-ret));
 	puts(sodium_bin2hex(hex, sizeof(hex), pk, 32));
@@ -433,7 +438,8 @@ static int cmd_transfer(int argc, char **argv)
 	};
 	struct ml_tx tx = { .kind = ML_TX_TRANSFER };
 	struct ml_genesis g;
-	uint8_t sk[64], buf[ML_TX_MAX_LEN];
+	uint8_t sk[64], buf[ML_TX_MAX_LEN], id[ML_HASH_LEN];
+	char hex[2 * ML_HASH_LEN + 1];
 	const char *out;
 	size_t len;
 	int ret, i;
@@ -469,13 +475,20 @@ static int cmd_transfer(int argc, char **argv)
 		return 0;
 	}
 	ret = write_new(out, buf, len, 0644);
-	return ret ? fail("%s: %s", out, strerror(-ret)) : 0;
+	if (ret == -EEXIST)
+		return usage("--out %s exists already", out);
+	if (ret)
+		return fail("%s: %s", out, strerror(-ret));
+	ml_tx_id(&tx, id);
+	puts(sodium_bin2hex(hex, sizeof(hex), id, sizeof(id)));
+	return 0;
 }
 
 /* --- run --- */
 
 struct client {
 	int fd;
+	bool discard;	/* refused: read to the end, then close */
 	size_t len;
 	char buf[CTL_MAX_LINE + 1];
 };
@@ -606,6 +619,7 @@ static void client_close(struct client *c)
 	close(c->fd);
 	c->fd = -1;
 	c->len = 0;
+	c->discard = false;
 }
 
 static void client_read(struct run *r, struct client *c)
@@ -613,6 +627,7 @@ static void client_read(struct run *r, struct client *c)
 	for (;;) {
 		ssize_t n = recv(c->fd, c->buf + c->len, CTL_MAX_LINE + 1 - c->len,
 				 MSG_DONTWAIT);
+		/* (discarding: len stays 0, so the whole buffer is used) */
 		char *nl;
 
 		if (n < 0 && (errno == EAGAIN || errno == EINTR))
@@ -621,6 +636,8 @@ static void client_read(struct run *r, struct client *c)
 			client_close(c);
 			return;
 		}
+		if (c->discard)
+			continue;
 		c->len += (size_t)n;
 		while ((nl = memchr(c->buf, '\n', c->len))) {
 			size_t l = (size_t)(nl - c->buf);
@@ -630,9 +647,13 @@ static void client_read(struct run *r, struct client *c)
 			c->len -= l + 1;
 		}
 		if (c->len > CTL_MAX_LINE) {
+			/* closing with unread bytes would reset the
+			 * connection and lose the reply
+			 */
 			reply_err(c->fd, "request longer than 4096 bytes");
-			client_close(c);
-			return;
+			shutdown(c->fd, SHUT_WR);
+			c->discard = true;
+			c->len = 0;
 		}
 	}
 }
@@ -712,8 +733,11 @@ static int cmd_run(int argc, char **argv)
 		if (!one(&o[i]))
 			return usage("needs --%s", o[i].name);
 	if (one(&o[6])) {
-		if (parse_u64(one(&o[6]), 600000, &v) || v < 10)
-			return usage("--block-ms '%s': 10..600000", one(&o[6]));
+		/* block times are whole seconds and strictly increasing:
+		 * faster blocks would run ahead of the clock
+		 */
+		if (parse_u64(one(&o[6]), 600000, &v) || v < 1000)
+			return usage("--block-ms '%s': 1000..600000", one(&o[6]));
 		cfg.block_period_ms = (uint32_t)v;
 	}
 	if (load_key(one(&o[0]), cfg.sk))
