@@ -106,7 +106,7 @@ check: check-deps
 		check-settled-host check-dtbs check-dt-bindings
 	$(Q)tests/qemu/selftest.sh
 	$(Q)tests/run-kselftests.sh
-	$(Q)$(MAKE) --no-print-directory check-meterctl-guest check-udev check-dkms check-deb check-install
+	$(Q)$(MAKE) --no-print-directory check-meterctl-guest check-settled-guest check-udev check-dkms check-deb check-install
 	$(Q)$(MAKE) --no-print-directory check-arm64
 	$(Q)tests/run-debug-kernel.sh
 

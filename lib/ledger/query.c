@@ -300,3 +300,31 @@ int ml_q_dispatches(struct ml_ledger *l, const uint8_t *meter,
 	}
 	return finish(s, rc, ret);
 }
+
+int ml_q_compliance(struct ml_ledger *l, const uint8_t *dispatch,
+		    int (*cb)(const struct ml_q_compliance *, void *), void *arg)
+{
+	struct ml_q_compliance c;
+	sqlite3_stmt *s;
+	int rc, ret;
+
+	ret = prepare(l, "SELECT dispatch, interval, target, measured, deviation,"
+		      " status FROM compliance WHERE (?1 IS NULL OR dispatch = ?1)"
+		      " ORDER BY dispatch, interval", dispatch, 0, &s);
+	if (ret)
+		return ret;
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		memset(&c, 0, sizeof(c));
+		c.interval = (uint64_t)col(s, 1);
+		c.target = col(s, 2);
+		c.has_measured = sqlite3_column_type(s, 3) != SQLITE_NULL;
+		c.measured = col(s, 3);
+		c.deviation = col(s, 4);
+		c.status = (uint8_t)col(s, 5);
+		ret = col_blob(s, 0, c.dispatch, ML_ID_LEN);
+		ret = ret ? ret : cb(&c, arg);
+		if (ret)
+			break;
+	}
+	return finish(s, rc, ret);
+}

@@ -69,6 +69,17 @@ struct ml_q_dispatch {
 	uint64_t ack_height;
 };
 
+/* Compliance of a dispatch for one interval, measured as it settled. */
+struct ml_q_compliance {
+	uint8_t dispatch[ML_ID_LEN];
+	uint64_t interval;
+	int64_t target;		/* Wh over the interval */
+	int64_t measured;	/* Wh from the meter's signed report */
+	int64_t deviation;	/* Wh */
+	uint8_t status;		/* 0 met, 1 missed, 2 no report */
+	uint8_t has_measured;	/* 0 with status 2 */
+};
+
 int ml_q_accounts(struct ml_ledger *l, const uint8_t *key,
 		  int (*cb)(const struct ml_q_account *, void *), void *arg);
 int ml_q_meters(struct ml_ledger *l, const uint8_t *owner,
@@ -87,5 +98,8 @@ int ml_q_settlements(struct ml_ledger *l, const uint8_t *account,
 		     void *arg);
 int ml_q_dispatches(struct ml_ledger *l, const uint8_t *meter,
 		    int (*cb)(const struct ml_q_dispatch *, void *), void *arg);
+/* Rows of one dispatch (@dispatch) or of all, by dispatch and interval. */
+int ml_q_compliance(struct ml_ledger *l, const uint8_t *dispatch,
+		    int (*cb)(const struct ml_q_compliance *, void *), void *arg);
 
 #endif

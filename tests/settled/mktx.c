@@ -4,8 +4,9 @@
  *   mktx pubkey SEED                      the public key in hex
  *   mktx transfer CHAIN_ID SEED [bad]     a signed transfer in hex ("bad":
  *                                         one bit of the signature flipped)
- *   mktx dispatch CHAIN_ID SEED METER KIND VALUE START END
- *                                         a signed dispatch (KIND 1..4)
+ *   mktx dispatch CHAIN_ID SEED METER KIND VALUE START END [NONCE]
+ *                                         a signed dispatch (KIND 1..4) with
+ *                                         the sender's nonce NONCE (0)
  */
 #include <sodium.h>
 #include <stdio.h>
@@ -39,7 +40,7 @@ int main(int argc, char **argv)
 		tx.kind = ML_TX_TRANSFER;
 		memset(tx.u.transfer.to, 7, 32);
 		tx.u.transfer.amount = 1000;
-	} else if (argc == 9) {
+	} else if (argc == 9 || argc == 10) {
 		tx.kind = ML_TX_DISPATCH;
 		if (sodium_hex2bin(tx.u.dispatch.meter, 32, argv[4], strlen(argv[4]), NULL,
 				   &len, NULL) || len != 32)
@@ -48,6 +49,7 @@ int main(int argc, char **argv)
 		tx.u.dispatch.value = strtoll(argv[6], NULL, 10);
 		tx.u.dispatch.start = strtoull(argv[7], NULL, 10);
 		tx.u.dispatch.end = strtoull(argv[8], NULL, 10);
+		tx.nonce = argc == 10 ? strtoull(argv[9], NULL, 10) : 0;
 	} else {
 		return 2;
 	}

@@ -40,11 +40,13 @@ static void test_every_key_is_parsed(void **state)
 	assert_int_equal(load("; comment\n[settled]\nstate_dir = /tmp/x\ninterval = 1\n"
 			      "close_delay_ms=0\nretention = 60\nlog_level = debug\n"
 			      "rcvbuf = 65536\ncontrol_socket = /run/s.sock\ncontrol_group = adm\n"
+			      "meters = optional\n"
 			      "[key]\nbackend = insecure-software\n"
 			      "tcti = swtpm:host=127.0.0.1,port=2321\n"
 			      "persistent_handle = 0x81000001\nsign_delay_ms = 300\n"
 			      "[ledger]\nchain_id = 7\nsettle_delay = 600\nblock_interval_ms = 100\n"
 			      "operator = 00ff000000000000000000000000000000000000000000000000000000000001\n"
+			      "operator_balance = 9223372036854775807\n"
 			      "[dispatch]\nexecutor = /usr/bin/true\nexecutor_timeout_ms = 100\n"
 			      "max_import_w = 1\nmax_export_w = 2\nmax_charge_w = 3\n"
 			      "max_discharge_w = 4\nmax_pv_export_w = 0\n",
@@ -67,6 +69,8 @@ static void test_every_key_is_parsed(void **state)
 	assert_true(c.has_operator);
 	assert_int_equal(c.operator_key[1], 0xff);
 	assert_int_equal(c.operator_key[31], 1);
+	assert_int_equal(c.meters, METERS_OPTIONAL);
+	assert_true(c.operator_balance == 9223372036854775807ULL);
 	assert_string_equal(c.executor, "/usr/bin/true");
 	assert_int_equal(c.executor_timeout_ms, 100);
 	assert_int_equal(c.max_import_w, 1);
@@ -102,6 +106,9 @@ static const struct bad bad[] = {
 	{ "[key]\npersistent_handle = 0x80000000\n", "t.conf:2: key 'persistent_handle'" },
 	{ "[key]\nsign_delay_ms = 10001\n", "t.conf:2: key 'sign_delay_ms'" },
 	{ "[ledger]\nchain_id = 0\n", "t.conf:2: key 'chain_id'" },
+	{ "[settled]\nmeters = maybe\n", "t.conf:2: key 'meters': has no value 'maybe'" },
+	{ "[ledger]\noperator_balance = 9223372036854775808\n", "t.conf:2: key 'operator_balance'" },
+	{ "[ledger]\noperator_balance = -1\n", "t.conf:2: key 'operator_balance'" },
 	{ "[ledger]\nsettle_delay = 604801\n", "t.conf:2: key 'settle_delay'" },
 	{ "[ledger]\nblock_interval_ms = 99\n", "t.conf:2: key 'block_interval_ms'" },
 	{ "[settled]\ninterval = 7\n", "t.conf: key 'interval': 7 does not divide a day" },

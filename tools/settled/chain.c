@@ -59,6 +59,7 @@ static int create(const struct config *c, struct chain *ch)
 	/* an operator of the local chain (settled.conf [ledger] operator) */
 	if (c->has_operator && memcmp(c->operator_key, ch->pk, 32)) {
 		memcpy(acct[1].key, c->operator_key, 32);
+		acct[1].balance = c->operator_balance;
 		g.naccounts = 2;
 		if (memcmp(acct[0].key, acct[1].key, 32) > 0) {	/* strictly sorted */
 			struct ml_genesis_account t = acct[0];

@@ -26,6 +26,7 @@ struct key {
 };
 
 static const char *const backends[] = { "tpm", "insecure-software", NULL };
+static const char *const meters_modes[] = { "required", "optional", NULL };
 static const char *const levels[] = { "err", "warning", "info", "debug", NULL };
 static const char *const modes[] = { "local", "network", NULL };
 
@@ -60,6 +61,8 @@ static const struct key keys[] = {
 	{ "dispatch", "max_charge_w", K_U64, OFF(max_charge_w), 0, MAX_W, NULL, 1 },
 	{ "dispatch", "max_discharge_w", K_U64, OFF(max_discharge_w), 0, MAX_W, NULL, 1 },
 	{ "dispatch", "max_pv_export_w", K_U64, OFF(max_pv_export_w), 0, MAX_W, NULL, 1 },
+	{ "settled", "meters", K_ENUM, OFF(meters), 0, 0, meters_modes, 0 },
+	{ "ledger", "operator_balance", K_U64, OFF(operator_balance), 0, INT64_MAX, NULL, 0 },
 };
 #define NKEYS (sizeof(keys) / sizeof(keys[0]))
 

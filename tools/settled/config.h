@@ -14,6 +14,7 @@
 
 enum key_backend { KEY_TPM, KEY_INSECURE_SOFTWARE };
 enum ledger_mode { LEDGER_LOCAL, LEDGER_NETWORK };
+enum meters_mode { METERS_REQUIRED, METERS_OPTIONAL };
 enum log_level { LOG_LVL_ERR, LOG_LVL_WARN, LOG_LVL_INFO, LOG_LVL_DEBUG };
 
 struct config {
@@ -45,6 +46,9 @@ struct config {
 	char executor[CFG_PATH_LEN];	/* "" : none */
 	uint32_t executor_timeout_ms;
 	uint64_t max_import_w, max_export_w, max_charge_w, max_discharge_w, max_pv_export_w;
+	/* keys added later, appended to keep merges simple */
+	int meters;			/* METERS_REQUIRED or METERS_OPTIONAL */
+	uint64_t operator_balance;	/* micro-credits of the operator in a new chain */
 };
 
 void config_defaults(struct config *c);

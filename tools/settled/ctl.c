@@ -15,23 +15,31 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "ctl.h"
 #include "ingest.h"
 #include "ledger.h"
 #include "log.h"
+#include "query.h"
 #include "settled.h"
 #include "spool.h"
+#include "txerr.h"
 #include "worker.h"
 
 #define LINE_MAX_LEN	4096
 #define LIST_MAX	256
+#define SUBMIT_WAIT_MS	30000	/* then "submit" answers "queued" */
 
 struct client {
 	int fd;
 	uid_t uid;
 	int subscribed;
+	/* a "submit" waiting for the chain; later lines wait in buf */
+	int waiting, wait_kind;
+	uint8_t wait_id[ML_HASH_LEN];
+	int64_t wait_until;	/* CLOCK_MONOTONIC, ms */
 	size_t len;
 	char buf[LINE_MAX_LEN];
 };
@@ -117,7 +125,8 @@ int ctl_pollfds(struct ctl *ctl, struct pollfd *p)
 	p[n++].events = POLLIN;
 	for (i = 0; i < CTL_MAX_CLIENTS; i++) {
 		p[n].fd = ctl->c[i].fd;	/* -1: ignored by poll() */
-		p[n++].events = POLLIN;
+		/* a waiting client is read when answered; hang-ups still show */
+		p[n++].events = ctl->c[i].waiting ? 0 : POLLIN;
 	}
 	return n;
 }
@@ -128,6 +137,15 @@ static void drop(struct client *c)
 	c->fd = -1;
 	c->len = 0;
 	c->subscribed = 0;
+	c->waiting = 0;
+}
+
+static int64_t mono_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
 /* one line; a client that does not read its replies is dropped */
@@ -251,35 +269,109 @@ static void cmd_balance(struct client *c, json_t *req, struct ctl_ctx *cx)
 			       "locked", (json_int_t)locked, "nonce", (json_int_t)nonce));
 }
 
-/* users' own transactions, signed with their keys; dispatch only from an operator */
+static int operator_peer(const struct client *c)
+{
+	return c->uid == 0 || c->uid == geteuid();
+}
+
+/* the chain id and the next nonce of an account, for signing */
+static void cmd_account(struct client *c, json_t *req, struct ctl_ctx *cx)
+{
+	static struct spool_user_tx q[LIST_MAX];
+	uint8_t key[ML_KEY_LEN];
+	int64_t bal = 0, locked = 0;
+	uint64_t nonce = 0;
+	struct ml_tx tx;
+	size_t len, n, i;
+	int ret;
+
+	if (unhex(json_object_get(req, "account"), key, sizeof(key), &len) || len != ML_KEY_LEN)
+		return reply_err(c, "'account' must be a 32-byte key in hex%s", "");
+	ret = cx->ledger ? ml_ledger_balance(cx->ledger, key, &bal, &locked, &nonce) : -EIO;
+	if (ret && ret != -ENOENT)
+		return reply_err(c, "ledger: %s", strerror(-ret));
+	/* the account's transactions queued here come first */
+	if (spool_user_txs(cx->sp, q, LIST_MAX, &n))
+		return reply_err(c, "spool: %s", spool_errmsg(cx->sp));
+	for (i = 0; i < n; i++)
+		if (!ml_tx_decode(q[i].enc, q[i].len, &tx) && !memcmp(tx.sender, key, ML_KEY_LEN))
+			nonce++;
+	send_json(c, json_pack("{s:b, s:I, s:I, s:b, s:I, s:I}", "ok", 1,
+			       "chain_id", (json_int_t)cx->cfg->chain_id, "nonce", (json_int_t)nonce,
+			       "known", ret == 0, "balance", (json_int_t)bal,
+			       "locked", (json_int_t)locked));
+}
+
+/*
+ * Users' own transactions, signed with their keys. Those that change who
+ * may do what (meters, dispatch, validators) only from an operator peer.
+ * Answered once the chain took or refused it (or after SUBMIT_WAIT_MS, or
+ * at once with "wait": false).
+ */
 static void cmd_submit(struct client *c, json_t *req, struct ctl_ctx *cx)
 {
 	uint8_t buf[ML_TX_MAX_LEN], id[ML_HASH_LEN];
+	json_t *wait = json_object_get(req, "wait");
 	struct ml_tx tx;
 	size_t len;
 	int ret;
 
+	if (wait && !json_is_boolean(wait))
+		return reply_err(c, "'wait' must be true or false%s", "");
 	if (unhex(json_object_get(req, "tx"), buf, sizeof(buf), &len))
 		return reply_err(c, "'tx' must be an encoded transaction in hex (at most %s bytes)",
-				 "320");
+				 "384");
 	if (ml_tx_decode(buf, len, &tx))
 		return reply_err(c, "'tx' is not a valid transaction encoding%s", "");
 	if (tx.chain_id != cx->cfg->chain_id)
 		return reply_err(c, "the transaction is for another chain%s", "");
 	if (ml_tx_verify(&tx))
 		return reply_err(c, "the transaction's signature does not verify%s", "");
-	if (tx.kind == ML_TX_DISPATCH && c->uid != 0 && c->uid != geteuid())
-		return reply_err(c, "dispatch is an operator command: submit it as root%s", "");
-	if (tx.kind != ML_TX_TRANSFER && tx.kind != ML_TX_ORDER && tx.kind != ML_TX_CANCEL &&
-	    tx.kind != ML_TX_DISPATCH)
+	if (tx.kind == ML_TX_METER_REPORT || tx.kind == ML_TX_EVIDENCE)
 		return reply_err(c, "settled submits this kind of transaction itself%s", "");
+	if ((tx.kind == ML_TX_DISPATCH || tx.kind == ML_TX_REGISTER_METER ||
+	     tx.kind == ML_TX_VALIDATOR_VOTE) && !operator_peer(c))
+		return reply_err(c, "%s is an operator command: submit it as root or as settled's user",
+				 tx.kind == ML_TX_DISPATCH ? "dispatch" :
+				 tx.kind == ML_TX_REGISTER_METER ? "registering a meter" :
+				 "a validator vote");
 	ml_tx_id(&tx, id);
 	ret = spool_user_tx_add(cx->sp, id, buf, len);
 	if (ret)
 		return reply_err(c, "%s", ret == -EEXIST ? "this transaction was submitted already" :
 				 strerror(-ret));
 	worker_kick(cx->worker);
-	send_json(c, json_pack("{s:b, s:o}", "ok", 1, "id", hex(id, sizeof(id))));
+	if (wait && json_is_false(wait))
+		return send_json(c, json_pack("{s:b, s:o, s:s}", "ok", 1, "id",
+					      hex(id, sizeof(id)), "state", "queued"));
+	c->waiting = 1;
+	c->wait_kind = tx.kind;
+	memcpy(c->wait_id, id, sizeof(id));
+	c->wait_until = mono_ms() + SUBMIT_WAIT_MS;
+}
+
+/* the answer to a waiting "submit", if there is one yet; 1 when sent */
+static int answer_submit(struct client *c, struct ctl_ctx *cx)
+{
+	uint64_t height;
+	int state, e;
+
+	if (spool_user_tx_state(cx->sp, c->wait_id, &state, &height, &e))
+		return 0;	/* asked again on the next tick */
+	if (state == REP_COMMITTED)
+		send_json(c, json_pack("{s:b, s:o, s:I}", "ok", 1, "id",
+				       hex(c->wait_id, ML_HASH_LEN), "height", (json_int_t)height));
+	else if (state == REP_REJECTED)
+		send_json(c, json_pack("{s:b, s:o, s:s}", "ok", 0, "id",
+				       hex(c->wait_id, ML_HASH_LEN), "error",
+				       txerr_text(c->wait_kind, e)));
+	else if (mono_ms() >= c->wait_until)
+		send_json(c, json_pack("{s:b, s:o, s:s}", "ok", 1, "id",
+				       hex(c->wait_id, ML_HASH_LEN), "state", "queued"));
+	else
+		return 0;
+	c->waiting = 0;
+	return 1;
 }
 
 static void cmd_tx(struct client *c, json_t *req, struct ctl_ctx *cx)
@@ -288,7 +380,7 @@ static void cmd_tx(struct client *c, json_t *req, struct ctl_ctx *cx)
 	uint8_t id[ML_HASH_LEN];
 	uint64_t height;
 	size_t len;
-	int state, e, ret;
+	int state, e, ret, kind = 0;
 
 	if (unhex(json_object_get(req, "id"), id, sizeof(id), &len) || len != sizeof(id))
 		return reply_err(c, "'id' must be a transaction id (32 bytes in hex)%s", "");
@@ -297,7 +389,138 @@ static void cmd_tx(struct client *c, json_t *req, struct ctl_ctx *cx)
 		return reply_err(c, "%s", ret == -ENOENT ? "no such transaction was submitted here" :
 				 strerror(-ret));
 	send_json(c, json_pack("{s:b, s:s, s:I, s:s}", "ok", 1, "state", states[state & 3],
-			       "height", (json_int_t)height, "error", e ? strerror(-e) : ""));
+			       "height", (json_int_t)height, "error", e ? txerr_text(kind, e) : ""));
+}
+
+/* ---- chain queries (lib/ledger/query.h), at most LIST_MAX rows each ---- */
+
+struct rows {
+	json_t *a;
+	int more;	/* a row past LIST_MAX was there */
+};
+
+static int add_row(struct rows *r, json_t *o)
+{
+	if (json_array_size(r->a) == LIST_MAX) {
+		json_decref(o);
+		r->more = 1;
+		return 1;	/* stops the query */
+	}
+	json_array_append_new(r->a, o);
+	return 0;
+}
+
+static const char *side_name(uint8_t side)
+{
+	return side == ML_BID ? "bid" : "ask";
+}
+
+static int order_row(const struct ml_q_order *o, void *arg)
+{
+	static const char *const st[] = { "open", "cleared", "cancelled", "?" };
+
+	return add_row(arg, json_pack("{s:o, s:o, s:o, s:s, s:I, s:I, s:I, s:I, s:I, s:s}",
+		"id", hex(o->id, ML_ID_LEN), "account", hex(o->account, ML_KEY_LEN),
+		"meter", hex(o->meter, ML_ID_LEN), "side", side_name(o->side),
+		"interval", (json_int_t)o->interval, "qty_wh", (json_int_t)o->qty,
+		"price", (json_int_t)o->price, "reserved", (json_int_t)o->reserved,
+		"filled_wh", (json_int_t)o->filled, "status", st[o->status > 2 ? 3 : o->status]));
+}
+
+static int trade_row(const struct ml_q_trade *t, void *arg)
+{
+	return add_row(arg, json_pack("{s:I, s:o, s:o, s:I, s:I, s:I, s:I}",
+		"interval", (json_int_t)t->interval, "bid", hex(t->bid, ML_ID_LEN),
+		"ask", hex(t->ask, ML_ID_LEN), "qty_wh", (json_int_t)t->qty,
+		"price", (json_int_t)t->price, "amount", (json_int_t)t->amount,
+		"fee", (json_int_t)t->fee));
+}
+
+static int settlement_row(const struct ml_q_settlement *x, void *arg)
+{
+	return add_row(arg, json_pack("{s:I, s:o, s:o, s:I, s:I, s:I}",
+		"interval", (json_int_t)x->interval, "meter", hex(x->meter, ML_ID_LEN),
+		"account", hex(x->account, ML_KEY_LEN), "contracted_wh", (json_int_t)x->contracted,
+		"measured_wh", (json_int_t)x->measured, "amount", (json_int_t)x->amount));
+}
+
+static const char *const dispatch_kinds[] = {
+	"?", "import-limit", "export-limit", "battery", "curtail",
+};
+
+static int dispatch_row(const struct ml_q_dispatch *d, void *arg)
+{
+	static const char *const st[] = { "pending", "accepted", "rejected", "?" };
+
+	return add_row(arg, json_pack("{s:o, s:o, s:s, s:I, s:I, s:I, s:s, s:I}",
+		"id", hex(d->id, ML_ID_LEN), "meter", hex(d->meter, ML_ID_LEN),
+		"kind", dispatch_kinds[d->kind <= ML_DISPATCH_CURTAIL ? d->kind : 0],
+		"value_w", (json_int_t)d->value, "start", (json_int_t)d->start,
+		"end", (json_int_t)d->end, "status", st[d->status > 2 ? 3 : d->status],
+		"ack_height", (json_int_t)d->ack_height));
+}
+
+static const char *const compliance_names[] = { "met", "missed", "no report", "?" };
+
+static int compliance_row(const struct ml_q_compliance *x, void *arg)
+{
+	return add_row(arg, json_pack("{s:o, s:I, s:I, s:o, s:I, s:s}",
+		"dispatch", hex(x->dispatch, ML_ID_LEN), "interval", (json_int_t)x->interval,
+		"target_wh", (json_int_t)x->target,
+		"measured_wh", x->has_measured ? json_integer(x->measured) : json_null(),
+		"deviation_wh", (json_int_t)x->deviation,
+		"status", compliance_names[x->status > 2 ? 3 : x->status]));
+}
+
+/* an optional 32-byte filter in hex: 0, 1 (set in @out) or -1 (replied) */
+static int key_filter(struct client *c, json_t *req, const char *name, uint8_t *out)
+{
+	json_t *v = json_object_get(req, name);
+	size_t len;
+	char msg[96];
+
+	if (!v)
+		return 0;
+	if (!unhex(v, out, 32, &len) && len == 32)
+		return 1;
+	snprintf(msg, sizeof(msg), "'%s' must be 32 bytes in hex%%s", name);
+	reply_err(c, msg, "");
+	return -1;
+}
+
+static void cmd_query(struct client *c, json_t *req, struct ctl_ctx *cx, const char *cmd)
+{
+	json_t *ivj = json_object_get(req, "interval");
+	uint8_t key[32];
+	struct rows r = { 0 };
+	uint64_t iv = 0;
+	int has, ret;
+
+	if (ivj && (!json_is_integer(ivj) || json_integer_value(ivj) <= 0))
+		return reply_err(c, "'interval' must be the start of an interval (unix seconds)%s", "");
+	iv = ivj ? (uint64_t)json_integer_value(ivj) : 0;
+	has = key_filter(c, req, !strcmp(cmd, "dispatch") ? "meter" :
+			 !strcmp(cmd, "compliance") ? "dispatch" : "account", key);
+	if (has < 0)
+		return;
+	if (!cx->ledger)
+		return reply_err(c, "the chain cannot be read%s", "");
+	r.a = json_array();
+	if (!strcmp(cmd, "orders"))
+		ret = ml_q_orders(cx->ledger, has ? key : NULL, iv, order_row, &r);
+	else if (!strcmp(cmd, "trades"))
+		ret = ml_q_trades(cx->ledger, has ? key : NULL, iv, trade_row, &r);
+	else if (!strcmp(cmd, "settlements"))
+		ret = ml_q_settlements(cx->ledger, has ? key : NULL, iv, settlement_row, &r);
+	else if (!strcmp(cmd, "dispatch"))
+		ret = ml_q_dispatches(cx->ledger, has ? key : NULL, dispatch_row, &r);
+	else
+		ret = ml_q_compliance(cx->ledger, has ? key : NULL, compliance_row, &r);
+	if (ret < 0) {
+		json_decref(r.a);
+		return reply_err(c, "ledger: %s", strerror(-ret));
+	}
+	send_json(c, json_pack("{s:b, s:o, s:b}", "ok", 1, cmd, r.a, "truncated", r.more));
 }
 
 static void request(struct client *c, const char *line, struct ctl_ctx *cx)
@@ -312,7 +535,7 @@ static void request(struct client *c, const char *line, struct ctl_ctx *cx)
 	}
 	cmd = json_string_value(json_object_get(req, "cmd"));
 	if (!cmd)
-		reply_err(c, "missing \"cmd\" (status, meters, reports, balance, submit, tx, subscribe, reload)%s", "");
+		reply_err(c, "missing \"cmd\" (status, meters, reports, balance, account, submit, tx, orders, trades, settlements, dispatch, compliance, subscribe, reload)%s", "");
 	else if (!strcmp(cmd, "status"))
 		cmd_status(c, cx);
 	else if (!strcmp(cmd, "meters"))
@@ -321,6 +544,12 @@ static void request(struct client *c, const char *line, struct ctl_ctx *cx)
 		cmd_reports(c, req, cx);
 	else if (!strcmp(cmd, "balance"))
 		cmd_balance(c, req, cx);
+	else if (!strcmp(cmd, "orders") || !strcmp(cmd, "trades") ||
+		 !strcmp(cmd, "settlements") || !strcmp(cmd, "dispatch") ||
+		 !strcmp(cmd, "compliance"))
+		cmd_query(c, req, cx, cmd);
+	else if (!strcmp(cmd, "account"))
+		cmd_account(c, req, cx);
 	else if (!strcmp(cmd, "submit"))
 		cmd_submit(c, req, cx);
 	else if (!strcmp(cmd, "tx"))
@@ -329,7 +558,7 @@ static void request(struct client *c, const char *line, struct ctl_ctx *cx)
 		c->subscribed = 1;
 		send_json(c, json_pack("{s:b}", "ok", 1));
 	} else if (!strcmp(cmd, "reload")) {
-		if (c->uid != 0 && c->uid != geteuid()) {
+		if (!operator_peer(c)) {
 			reply_err(c, "reload is an operator command: run it as root%s", "");
 		} else {
 			cx->reload_requested = 1;
@@ -367,18 +596,12 @@ static void accept_one(struct ctl *ctl)
 	close(fd);
 }
 
-static void readable(struct client *c, struct ctl_ctx *cx)
+/* the complete lines received, in order, until one has to wait */
+static void lines(struct client *c, struct ctl_ctx *cx)
 {
-	ssize_t n = recv(c->fd, c->buf + c->len, sizeof(c->buf) - c->len, 0);
 	char *nl;
 
-	if (n <= 0) {
-		if (n == 0 || (errno != EAGAIN && errno != EINTR))
-			drop(c);
-		return;
-	}
-	c->len += (size_t)n;
-	while (c->fd >= 0 && (nl = memchr(c->buf, '\n', c->len))) {
+	while (c->fd >= 0 && !c->waiting && (nl = memchr(c->buf, '\n', c->len))) {
 		size_t used = (size_t)(nl - c->buf) + 1;
 
 		*nl = 0;
@@ -388,7 +611,20 @@ static void readable(struct client *c, struct ctl_ctx *cx)
 		memmove(c->buf, c->buf + used, c->len - used);
 		c->len -= used;
 	}
-	if (c->len == sizeof(c->buf)) {
+}
+
+static void readable(struct client *c, struct ctl_ctx *cx)
+{
+	ssize_t n = recv(c->fd, c->buf + c->len, sizeof(c->buf) - c->len, 0);
+
+	if (n <= 0) {
+		if (n == 0 || (errno != EAGAIN && errno != EINTR))
+			drop(c);
+		return;
+	}
+	c->len += (size_t)n;
+	lines(c, cx);
+	if (c->fd >= 0 && !c->waiting && c->len == sizeof(c->buf)) {
 		reply_err(c, "request line longer than %s bytes", "4095");
 		drop(c);
 	}
@@ -398,9 +634,16 @@ void ctl_handle(struct ctl *ctl, const struct pollfd *p, int n, struct ctl_ctx *
 {
 	int i;
 
-	for (i = 1; i < n; i++)
-		if (p[i].revents && ctl->c[i - 1].fd >= 0)
-			readable(&ctl->c[i - 1], cx);
+	for (i = 1; i < n; i++) {
+		struct client *c = &ctl->c[i - 1];
+
+		if (!p[i].revents || c->fd < 0)
+			continue;
+		if (c->waiting)	/* POLLHUP or POLLERR: nobody to answer */
+			drop(c);
+		else
+			readable(c, cx);
+	}
 	if (p[0].revents & POLLIN)
 		accept_one(ctl);
 }
@@ -426,6 +669,19 @@ static size_t advance(struct ctl *ctl, struct ctl_ctx *cx, int send)
 
 void ctl_events(struct ctl *ctl, struct ctl_ctx *cx)
 {
+	int i;
+
+	for (i = 0; i < CTL_MAX_CLIENTS; i++) {
+		struct client *c = &ctl->c[i];
+
+		if (c->fd < 0 || !c->waiting || !answer_submit(c, cx))
+			continue;
+		lines(c, cx);	/* what the client sent meanwhile */
+		if (c->fd >= 0 && !c->waiting && c->len == sizeof(c->buf)) {
+			reply_err(c, "request line longer than %s bytes", "4095");
+			drop(c);
+		}
+	}
 	if (ctl->last_event < 0) {	/* announce only what happens from now on */
 		ctl->last_event = 0;
 		while (advance(ctl, cx, 0) == 64)

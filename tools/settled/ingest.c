@@ -194,6 +194,8 @@ int ingest_run(struct ingest *in)
 	struct batch b = { .in = in };
 	int ret, c;
 
+	if (!in->sub)	/* running without meters (meters = optional) */
+		return 0;
 	clock_quality(&b.clk);
 	backlog(in);
 	ret = ml_sub_dispatch(in->sub, &ops, &b);
@@ -262,13 +264,15 @@ int ingest_open(struct ingest *in, struct spool *sp, uint32_t len, const uint8_t
 
 void ingest_close(struct ingest *in)
 {
-	ml_sub_close(in->sub);
-	ml_close(in->ml);
+	if (in->sub)
+		ml_sub_close(in->sub);
+	if (in->ml)
+		ml_close(in->ml);
 	in->sub = NULL;
 	in->ml = NULL;
 }
 
 int ingest_fd(const struct ingest *in)
 {
-	return ml_sub_fd(in->sub);
+	return in->sub ? ml_sub_fd(in->sub) : -1;
 }

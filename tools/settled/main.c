@@ -244,12 +244,11 @@ static int setup_fds(struct daemon *d)
 	return 0;
 }
 
-static void stats_line(struct daemon *d, const char *what)
+/* @ws: the worker's last statistics (it is gone by then) */
+static void stats_line(struct daemon *d, const char *what, const struct worker_stats *w)
 {
-	struct worker_stats ws = { 0 };
+	struct worker_stats ws = *w;
 
-	if (d->worker)
-		worker_stats(d->worker, &ws);
 	log_info("%s: readings %llu batches %llu gaps %llu overflows %llu dropped %llu"
 		 " max_backlog %llu signed %llu committed %llu rejected %llu height %llu",
 		 what, (unsigned long long)d->in.st.readings,
@@ -264,6 +263,7 @@ static int run(struct daemon *d)
 {
 	char err[CFG_ERR_LEN], path[CFG_PATH_LEN + 32];
 	uint8_t pub[64], sk[64], pk[32], cert[64];
+	struct worker_stats ws = { 0 };
 	int ret;
 
 	d->sigfd = d->timerfd = -1;
@@ -302,7 +302,10 @@ static int run(struct daemon *d)
 		goto out;
 	}
 	ret = ingest_open(&d->in, d->sp, d->cfg.interval, pub, d->cfg.rcvbuf, err, sizeof(err));
-	if (ret) {
+	if (ret == -ENOPROTOOPT && d->cfg.meters == METERS_OPTIONAL) {
+		log_warn("%s; running without meters (meters = optional)", err);
+		ret = 0;
+	} else if (ret) {
 		log_err("%s", err);
 		goto out;
 	}
@@ -345,11 +348,9 @@ out_worker:
 	ctl_close(d->ctl);
 	d->ctl = NULL;
 	chain_stop(d->chain);
-	/* before worker_stop(), which frees the worker (the counts of a
-	 * submission still under way are not in this line) */
-	stats_line(d, "stopped");
-	worker_stop(d->worker);
+	worker_stop(d->worker, &ws);	/* never touch d->worker after this */
 	d->worker = NULL;
+	stats_line(d, "stopped", &ws);
 out_ingest:
 	ingest_close(&d->in);
 out:

@@ -10,18 +10,19 @@
 #   make check-settled-host    cmocka units (TAP) under ASan+UBSan and the
 #                              command-line / config tests
 #   make check-settled-guest   settled against the simulated meters in a
-#                              QEMU guest, swtpm as its TPM, kill -9 loop
+#                              QEMU guest with its own vTPM (run-guest --tpm,
+#                              /dev/tpmrm0), kill -9 loop (in make check)
 #   make settled-deps          the Debian packages all of that needs
 #
-# SETTLED_KILL_LOOPS sets the kill -9 iterations of the guest test (50);
-# make check-settled-long runs 500.
+# SETTLED_KILL_LOOPS sets the kill -9 iterations of the guest test (20, to
+# fit make check); make check-settled-long runs the full 50.
 
 SETTLED_DEB_PACKAGES := libinih-dev libsystemd-dev man-db systemd
 
 SETTLED_DIR := tools/settled
 SETTLED_TDIR := tests/settled
 SETTLED_OUT := $(BUILD)/settled
-SETTLED_KILL_LOOPS ?= 50
+SETTLED_KILL_LOOPS ?= 20
 SETTLED_PKGS := libnl-genl-3.0 jansson sqlite3 libsodium libcrypto inih libzmq
 SETTLED_SYSTEMD := $(shell pkg-config --exists libsystemd && echo libsystemd)
 SETTLED_PKG_CFLAGS = $(shell pkg-config --cflags $(SETTLED_PKGS) $(SETTLED_SYSTEMD)) \
@@ -38,8 +39,8 @@ SETTLED_SRCS := $(sort $(wildcard $(SETTLED_DIR)/*.c))
 SETTLED_OBJS := $(patsubst $(SETTLED_DIR)/%.c,$(SETTLED_OUT)/obj/%.o,$(SETTLED_SRCS))
 # the pure parts, unit tested on the host
 SETTLED_PURE := $(addprefix $(SETTLED_DIR)/,config.c interval.c merkle.c spool.c log.c \
-	dispatch.c)
-SETTLED_UNITS := test_config test_merkle test_interval test_spool test_dispatch
+	dispatch.c txerr.c)
+SETTLED_UNITS := test_config test_merkle test_interval test_spool test_dispatch test_txerr
 SETTLED_UNIT_BINS := $(addprefix $(SETTLED_OUT)/,$(SETTLED_UNITS))
 SETTLED_MLTPM_A := $(MLTPM_OUT)/libmltpm.a
 # [ledger] mode = network: the consensus node (lib/consensus/node.mk)
@@ -106,11 +107,12 @@ $(SETTLED_OUT)/test_%: $(SETTLED_TDIR)/test_%.c $(SETTLED_PURE) $(wildcard $(SET
 	$(SETTLED_Q)$(CC) $(SETTLED_WARN) $(SETTLED_SAN) $(SETTLED_INC) $(SETTLED_PKG_CFLAGS) \
 		-o $@ $< $(SETTLED_PURE) $(SETTLED_PKG_LIBS) -lcmocka
 
-check-settled-host: $(SETTLED_OUT)/settled $(SETTLED_UNIT_BINS)
+check-settled-host: $(SETTLED_OUT)/settled $(SETTLED_UNIT_BINS) $(BUILD)/tools/ledgerctl/ledgerctl
 	$(SETTLED_Q)set -e; export CMOCKA_MESSAGE_OUTPUT=TAP; \
 	for t in $(SETTLED_UNIT_BINS); do echo "# $$(basename $$t)"; \
 		TMPDIR=$(SETTLED_OUT) $$t; done
-	$(SETTLED_Q)SETTLED=$(SETTLED_OUT)/settled $(SETTLED_TDIR)/host.sh
+	$(SETTLED_Q)SETTLED=$(SETTLED_OUT)/settled LEDGERCTL=$(BUILD)/tools/ledgerctl/ledgerctl \
+		$(SETTLED_TDIR)/host.sh
 	@echo "check-settled-host: all passed"
 
 $(SETTLED_OUT)/mktx: $(SETTLED_TDIR)/mktx.c $(LEDGER_OUT)/libmlledger.a
@@ -120,11 +122,12 @@ $(SETTLED_OUT)/mktx: $(SETTLED_TDIR)/mktx.c $(LEDGER_OUT)/libmlledger.a
 settled-guest-tests: $(SETTLED_OUT)/settled $(SETTLED_OUT)/mktx meterctl
 
 check-settled-guest: settled-guest-tests
-	$(SETTLED_Q)METERLINK_BUILD=$(BUILD) tests/qemu/run-guest --timeout $${SETTLED_TEST_TIMEOUT:-1500} \
-		--log $(BUILD)/qemu/settled.log \
+	$(SETTLED_Q)rm -rf $(SETTLED_OUT)/vtpm
+	$(SETTLED_Q)METERLINK_BUILD=$(BUILD) tests/qemu/run-guest --timeout $${SETTLED_TEST_TIMEOUT:-1800} \
+		--log $(BUILD)/qemu/settled.log --tpm $(SETTLED_OUT)/vtpm \
 		--insmod kernel/meterlink_sim.ko --insmod kernel/meterlink.ko \
 		-- $(CURDIR)/$(SETTLED_TDIR)/guest.sh $(SETTLED_KILL_LOOPS)
 
 check-settled-long:
-	$(SETTLED_Q)$(MAKE) --no-print-directory check-settled-guest SETTLED_KILL_LOOPS=500 \
-		SETTLED_TEST_TIMEOUT=7200
+	$(SETTLED_Q)$(MAKE) --no-print-directory check-settled-guest SETTLED_KILL_LOOPS=50 \
+		SETTLED_TEST_TIMEOUT=3600

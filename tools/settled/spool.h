@@ -107,7 +107,7 @@ int spool_proof(struct spool *s, const char *bus_id, uint64_t seq, struct spool_
 struct spool_user_tx {
 	int64_t id;
 	size_t len;
-	uint8_t enc[320];	/* ML_TX_MAX_LEN */
+	uint8_t enc[384];	/* ML_TX_MAX_LEN */
 };
 int spool_user_tx_add(struct spool *s, const uint8_t txid[32], const uint8_t *tx, size_t len);
 int spool_user_txs(struct spool *s, struct spool_user_tx *t, size_t max, size_t *n);

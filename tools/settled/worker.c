@@ -7,13 +7,16 @@
  */
 #include <errno.h>
 #include <pthread.h>
+#include <sodium.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
 #include "dispatch.h"
 #include "log.h"
+#include "query.h"
 #include "spool.h"
+#include "txerr.h"
 #include "worker.h"
 
 #define BATCH	256
@@ -116,10 +119,34 @@ struct round {
 	size_t nm, nr, na, nu;
 };
 
+/*
+ * The sender of txs[@k] exists and its nonce follows the chain's and the
+ * users' txs kept before it in this round (txs[@first..@k)): the ledger
+ * answers both with errors that also mean other things.
+ */
+static int user_nonce_ok(struct worker *w, const struct ml_tx *txs, uint32_t first, uint32_t k)
+{
+	struct ml_ledger *l = chain_ledger(w->ch);
+	uint64_t nonce;
+	uint32_t j;
+	int ret;
+
+	if (!l)
+		return 0;	/* chain_check says why */
+	ret = ml_ledger_balance(l, txs[k].sender, NULL, NULL, &nonce);
+	if (ret == -ENOENT)
+		return TXERR_NO_ACCOUNT;
+	if (ret)
+		return ret;
+	for (j = first; j < k; j++)
+		nonce += !memcmp(txs[j].sender, txs[k].sender, ML_KEY_LEN);
+	return txs[k].nonce == nonce ? 0 : TXERR_NONCE;
+}
+
 static uint32_t gather(struct worker *w, struct round *rd)
 {
 	uint8_t keys[BATCH][32];
-	uint32_t n = 0;
+	uint32_t n = 0, first;
 	size_t i;
 
 	if (spool_unregistered(w->sp, rd->mids, keys, BATCH, &rd->nm))
@@ -156,17 +183,22 @@ static uint32_t gather(struct worker *w, struct round *rd)
 	if (spool_user_txs(w->sp, rd->user, BATCH - n, &rd->nu))
 		rd->nu = 0;
 	/*
-	 * Users' transactions are tried alone first: one the chain refuses
-	 * is answered at once and never holds up the gateway's own.
+	 * Users' transactions are tried first, each after the users' ones
+	 * kept before it (an account's nonces n and n + 1 may share a
+	 * round): one the chain refuses is answered at once and never holds
+	 * up the gateway's own. For them -ENOSPC is the ledger's "not
+	 * enough credits", final.
 	 */
+	first = n;
 	for (i = 0; i < rd->nu; i++) {
 		int ret = ml_tx_decode(rd->user[i].enc, rd->user[i].len, &rd->txs[n]);
 
-		ret = ret ? ret : chain_check(w->ch, &rd->txs[n], 1);
-		if (ret && !transient(ret)) {
+		ret = ret ? ret : user_nonce_ok(w, rd->txs, first, n);
+		ret = ret ? ret : chain_check(w->ch, &rd->txs[first], n - first + 1);
+		if (ret && (!transient(ret) || ret == -ENOSPC)) {
 			spool_user_tx_done(w->sp, rd->user[i].id, REP_REJECTED, 0, ret);
-			log_info("a submitted transaction was refused by the ledger: %s",
-				 strerror(-ret));
+			log_info("a submitted transaction was refused: %s",
+				 txerr_text(rd->txs[n].kind, ret));
 			memmove(&rd->user[i], &rd->user[i + 1],
 				(rd->nu - i - 1) * sizeof(rd->user[0]));
 			rd->nu--;
@@ -235,6 +267,65 @@ static void execute(struct worker *w)
 	}
 }
 
+struct tally {
+	uint32_t n, met, missed, no_report;
+	int64_t target, measured;
+};
+
+static int tally_row(const struct ml_q_compliance *x, void *arg)
+{
+	struct tally *t = arg;
+
+	t->n++;
+	t->met += x->status == 0;
+	t->missed += x->status == 1;
+	t->no_report += x->status == 2;
+	t->target += x->target;
+	t->measured += x->measured;
+	return 0;
+}
+
+/*
+ * Compliance of this gateway's acknowledged instructions, measured by the
+ * chain from the signed reports as each interval of the window settled:
+ * one log line per instruction once all of its window is measured (spool
+ * state 3). Rejected ones are not measured.
+ */
+static void compliance(struct worker *w)
+{
+	static const char *const kinds[] = { "?", "import-limit", "export-limit", "battery",
+					     "curtail" };
+	struct ml_ledger *l = chain_ledger(w->ch);
+	struct spool_dispatch d[16];
+	uint32_t len;
+	size_t n, i;
+	char id[17];
+
+	if (!l || spool_dispatches(w->sp, 2, d, 16, &n))
+		return;
+	pthread_mutex_lock(&w->mu);
+	len = w->cfg.interval;
+	pthread_mutex_unlock(&w->mu);
+	for (i = 0; i < n; i++) {
+		struct tally t = { 0 };
+
+		if (d[i].ack == ML_ACK_REJECT) {
+			spool_dispatch_set(w->sp, d[i].id, 3, d[i].ack, d[i].result);
+			continue;
+		}
+		if (ml_q_compliance(l, d[i].id, tally_row, &t) < 0 ||
+		    t.n < (d[i].end - d[i].start) / len)
+			continue;	/* not all settled yet */
+		sodium_bin2hex(id, sizeof(id), d[i].id, 8);
+		log_info("dispatch %s (%s %lld W, [%llu, %llu)): compliance: %u of %u intervals met,"
+			 " %u missed, %u without a report; measured %lld Wh, target %lld Wh",
+			 id, kinds[d[i].kind <= 4 ? d[i].kind : 0], (long long)d[i].value,
+			 (unsigned long long)d[i].start, (unsigned long long)d[i].end, t.met, t.n,
+			 t.missed, t.no_report, (long long)t.measured, (long long)t.target);
+		spool_dispatch_set(w->sp, d[i].id, 3, d[i].ack, d[i].result);
+	}
+}
+
 /* records the outcome of entry @i of a round */
 static void mark(struct worker *w, struct round *rd, size_t i, int err, uint64_t height)
 {
@@ -259,14 +350,19 @@ static void mark(struct worker *w, struct round *rd, size_t i, int err, uint64_t
 		return;
 	}
 	if (i >= rd->nm + rd->nr + rd->na) {
+		struct ml_tx tx;
+
+		/* decoded again: narrow() moves the round's txs around */
 		i -= rd->nm + rd->nr + rd->na;
+		if (ml_tx_decode(rd->user[i].enc, rd->user[i].len, &tx))
+			memset(&tx, 0, sizeof(tx));
 		spool_user_tx_done(w->sp, rd->user[i].id, err ? REP_REJECTED : REP_COMMITTED,
 				   height, err);
 		if (err)
-			log_info("a submitted transaction was refused by the ledger: %s",
-				 strerror(-err));
+			log_info("a submitted transaction was refused: %s",
+				 txerr_text(tx.kind, err));
 		else
-			found_dispatch(w, &rd->txs[rd->nm + rd->nr + rd->na + i]);
+			found_dispatch(w, &tx);
 		return;
 	}
 	if (i >= rd->nm + rd->nr) {
@@ -425,6 +521,7 @@ static void *run(void *arg)
 			signed_now = sign_some(w, SIGN_SLICE);
 			submit(w);
 			execute(w);
+			compliance(w);
 		} while (signed_now == SIGN_SLICE && !stopping(w));
 	}
 	return NULL;
@@ -489,7 +586,7 @@ void worker_stats(struct worker *w, struct worker_stats *st)
 	pthread_mutex_unlock(&w->mu);
 }
 
-void worker_stop(struct worker *w)
+void worker_stop(struct worker *w, struct worker_stats *final)
 {
 	if (!w)
 		return;
@@ -498,6 +595,8 @@ void worker_stop(struct worker *w)
 	pthread_cond_signal(&w->cv);
 	pthread_mutex_unlock(&w->mu);
 	pthread_join(w->th, NULL);
+	if (final)
+		*final = w->st;
 	spool_close(w->sp);
 	pthread_cond_destroy(&w->cv);
 	pthread_mutex_destroy(&w->mu);

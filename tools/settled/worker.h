@@ -29,7 +29,8 @@ void worker_kick(struct worker *w);
 /* the reloadable settings: block interval, executor and limits */
 void worker_reconfigure(struct worker *w, const struct config *c);
 void worker_stats(struct worker *w, struct worker_stats *st);
-/* finishes the signature under way, then stops */
-void worker_stop(struct worker *w);
+/* finishes the signature under way, then stops; its last stats in *@final
+ * (may be NULL); @w is freed */
+void worker_stop(struct worker *w, struct worker_stats *final);
 
 #endif
