@@ -16,7 +16,7 @@ rm -rf "$tpm" && mkdir -p "$tpm" "$METERLINK_BUILD/qemu"
 echo "demo: booting a QEMU guest (Debian's kernel, TCG) with meterlink, a vTPM and three homes..."
 start=$SECONDS
 rc=0
-tests/qemu/run-guest --timeout "${DEMO_TIMEOUT:-480}" --mem 1536 --tpm "$tpm" \
+tests/qemu/run-guest --timeout "${DEMO_TIMEOUT:-900}" --mem 1536 --tpm "$tpm" \
 	--log "$METERLINK_BUILD/qemu/demo.log" \
 	--insmod kernel/meterlink_sim.ko --insmod kernel/meterlink.ko \
 	-- "$PWD/tests/demo/guest.sh" || rc=$?
