@@ -68,7 +68,7 @@ backend = insecure-software
 [ledger]
 chain_id = 7
 settle_delay = 600
-block_interval_ms = 500
+block_interval_ms = 1000
 mode = network
 genesis = $tmp/genesis
 listen = tcp://127.0.0.1:$((7700 + $1))
