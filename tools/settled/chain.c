@@ -33,7 +33,6 @@ struct chain {
 	pthread_cond_t cv;		/* a block became final */
 	uint64_t height;
 	uint32_t wait_ms;
-	uint32_t stale_s;		/* a last block older than this: catching up */
 	int stopping;			/* chain_stop(): no more waiting */
 };
 
@@ -149,7 +148,6 @@ static int open_node(const struct config *c, struct chain *ch)
 	}
 	mlnode_status(ch->node, &st);
 	ch->height = st.height;
-	ch->stale_s = 10 + 5 * c->block_interval_ms / 1000;
 	ch->wait_ms = 8 * c->block_interval_ms > NET_WAIT_MIN_MS ?
 		      8 * c->block_interval_ms : NET_WAIT_MIN_MS;
 	log_info("network chain %llu at height %llu: %s, listening on %s, %zu peers",
@@ -259,18 +257,8 @@ static int net_submit(struct chain *ch, struct ml_tx *txs, uint32_t n, uint64_t 
 	struct ml_ledger_info info;
 	struct timespec dl;
 	uint32_t i;
-	int ret = ml_ledger_info(ch->l, &info);
+	int ret = chain_check(ch, txs, n);
 
-	/*
-	 * The validators make a block every period, empty or not: a last
-	 * final block older than the stale limit means this node is still
-	 * catching up, and a dry run on its state would let through what the
-	 * chain already refuses (a registration the operator made meanwhile),
-	 * which then blocks every later nonce of this gateway. Not yet.
-	 */
-	if (!ret && (uint64_t)time(NULL) > info.time + ch->stale_s)
-		return -EAGAIN;
-	ret = ret ? ret : chain_check(ch, txs, n);
 	if (ret)
 		return ret;
 	pthread_mutex_lock(&ch->mu);
