@@ -85,31 +85,6 @@ ip link set lo up
 bus=$(cat "$S/bus_num")
 
 # ---------------------------------------------------------------------------------
-step "three homes with simulated meters, read live through /dev/meterN"
-echo "atm90e32 0" >"$S/new_device" && echo "ade7953 1 irq" >"$S/new_device" &&
-	echo "ade7953 2" >"$S/new_device" || die "cannot create the simulated meters"
-for p in 0 1 2; do echo "$p 231000000 12000000 180000 50000" >"$S/cs0/model"; done
-echo "0 229500000 9500000 25842 50000" >"$S/cs1/model"
-echo "0 230200000 16000000 0 50000" >"$S/cs2/model"
-echo "1 230200000 3000000 36870 50000" >"$S/cs2/model"
-names=("PV exporter" "consumer" "battery home")
-for cs in 0 1 2; do
-	dev=''
-	for ((t = 0; t < 100; t++)); do
-		for m in /sys/class/meter/meter*; do
-			[[ $(readlink "$m/device" 2>/dev/null) == */spi$bus.$cs ]] && dev=/dev/${m##*/}
-		done
-		[[ -n $dev ]] && break
-		sleep 0.1
-	done
-	[[ -n $dev ]] || die "home $((cs + 1)) has no /dev/meterN"
-	say "home $((cs + 1)), ${names[cs]}: $dev ($(cat /sys/class/meter/${dev##*/}/chip))"
-	"$DUMP" -n 2 "$dev" >"$tmp/read" 2>&1 || die "meterdump $dev"
-	sed 's/^/     /' "$tmp/read"
-	grep -Eq ' -?[1-9][0-9]*\.[0-9]+ W' "$tmp/read" || die "home $((cs + 1)) reads no power"
-done
-
-# ---------------------------------------------------------------------------------
 step "keys: the home gateway's in the vTPM, three neighbours, the operator and two owners"
 cat >"$tmp/executor.sh" <<EOS
 #!/bin/sh
@@ -180,6 +155,15 @@ done
 for i in 2 3 4; do wait_for 60 "neighbour $i's control socket" test -S "$tmp/n$i.ctl"; done
 say "3 of 4 validators up: enough for a quorum; blocks are final at 3 votes"
 
+# ---------------------------------------------------------------------------------
+step "the home gateway: settled joins as the 4th validator (its key in the vTPM)"
+"$SETTLED" -f -c "$tmp/settled.conf" >"$tmp/settled.log" 2>&1 &
+spid=$!
+pids+=($spid)
+wait_for 60 "settled started" grep -q 'info: started' "$tmp/settled.log"
+grep -o 'network chain 1 at height [0-9]*: validator.*' "$tmp/settled.log" | sed 's/^/   settled: /'
+grep -q 'network chain 1 .*: validator' "$tmp/settled.log" || die "settled is not a validator"
+
 # the meters' ids: BLAKE2b-256("meterlink-meter-v1" || gateway key || bus id)
 python3 - "$tmp/gw/gateway.pem" "$bus" >"$tmp/meters" <<'PYEOF' || die "meter ids"
 import base64, hashlib, sys
@@ -199,13 +183,32 @@ wait_for 60 "the operator's 3 meter registrations in a final block" nmeters
 say "operator O registered home 1 to A, home 2 to B, home 3 to the gateway"
 
 # ---------------------------------------------------------------------------------
-step "the home gateway: settled joins as the 4th validator, signs 10 s reports with the vTPM"
-"$SETTLED" -f -c "$tmp/settled.conf" >"$tmp/settled.log" 2>&1 &
-spid=$!
-pids+=($spid)
-wait_for 60 "settled started" grep -q 'info: started' "$tmp/settled.log"
-grep -o 'network chain 1 at height [0-9]*: validator.*' "$tmp/settled.log" | sed 's/^/   settled: /'
-grep -q 'network chain 1 .*: validator' "$tmp/settled.log" || die "settled is not a validator"
+step "three homes with simulated meters, read live through /dev/meterN"
+echo "atm90e32 0" >"$S/new_device" && echo "ade7953 1 irq" >"$S/new_device" &&
+	echo "ade7953 2" >"$S/new_device" || die "cannot create the simulated meters"
+for p in 0 1 2; do echo "$p 231000000 12000000 180000 50000" >"$S/cs0/model"; done
+echo "0 229500000 9500000 25842 50000" >"$S/cs1/model"
+echo "0 230200000 16000000 0 50000" >"$S/cs2/model"
+echo "1 230200000 3000000 36870 50000" >"$S/cs2/model"
+names=("PV exporter" "consumer" "battery home")
+for cs in 0 1 2; do
+	dev=''
+	for ((t = 0; t < 100; t++)); do
+		for m in /sys/class/meter/meter*; do
+			[[ $(readlink "$m/device" 2>/dev/null) == */spi$bus.$cs ]] && dev=/dev/${m##*/}
+		done
+		[[ -n $dev ]] && break
+		sleep 0.1
+	done
+	[[ -n $dev ]] || die "home $((cs + 1)) has no /dev/meterN"
+	say "home $((cs + 1)), ${names[cs]}: $dev ($(cat /sys/class/meter/${dev##*/}/chip))"
+	"$DUMP" -n 2 "$dev" >"$tmp/read" 2>&1 || die "meterdump $dev"
+	sed 's/^/     /' "$tmp/read"
+	grep -Eq ' -?[1-9][0-9]*\.[0-9]+ W' "$tmp/read" || die "home $((cs + 1)) reads no power"
+done
+
+say "settled reads them and signs a report per meter and 10 s interval with the vTPM key"
+
 reports_on_chain() { (($(sql "$DB" "SELECT count(*) FROM reports") >= ${1:-3})); }
 wait_for 90 "the first signed reports on the chain" reports_on_chain 3
 say "$(sql "$DB" "SELECT count(*) FROM reports") reports on the chain so far"
