@@ -92,7 +92,7 @@ cat >"$tmp/executor.sh" <<EOS
 # (channel A of the simulated ADE7953) so that the home stays below it
 echo "executor: \$1 \$2 W [\$3, \$4) meter \$SETTLED_METER" >>"$tmp/executor.log"
 case \$1 in
-import-limit) echo "0 230200000 4000000 0 50000" >$S/cs2/model ;;
+import-limit) echo "0 230200000 2000000 0 50000" >$S/cs2/model ;;
 *) exit 3 ;;
 esac
 EOS
