@@ -56,6 +56,8 @@ include kernel/dkms.mk
 include tools/ledgerctl/ledgerctl.mk
 include tests/ledger/cluster/cluster.mk
 include tests/arm64/arm64.mk
+include tests/install/install.mk
+include tests/demo/demo.mk
 
 .PHONY: all modules tools selftests check check-deps check-build style bench \
 	install modules_install clean demo deb check-deb
@@ -111,7 +113,7 @@ check: check-deps
 	$(Q)$(MAKE) --no-print-directory check-ledger-cluster
 	$(Q)tests/qemu/selftest.sh
 	$(Q)tests/run-kselftests.sh
-	$(Q)$(MAKE) --no-print-directory check-meterctl-guest check-settled-guest check-udev check-dkms check-deb
+	$(Q)$(MAKE) --no-print-directory check-meterctl-guest check-settled-guest check-udev check-dkms check-deb check-install
 	$(Q)$(MAKE) --no-print-directory check-arm64
 	$(Q)tests/run-debug-kernel.sh
 
@@ -124,10 +126,10 @@ bench: check-deps
 	$(Q)$(MAKE) --no-print-directory bench-ledger-cluster
 
 demo: check-deps
-	$(Q)$(MAKE) --no-print-directory modules tools
+	$(Q)$(MAKE) --no-print-directory modules tools demo-tools
 	$(Q)tests/demo.sh
 
-install: tools install-meterctl install-ledgerctl install-udev
+install: tools install-meterctl install-ledgerctl install-udev install-settled
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(INCLUDEDIR)/linux
 	install -m 0755 $(BUILD)/tools/meterdump $(DESTDIR)$(BINDIR)/meterdump
 	install -d $(DESTDIR)$(MANDIR)/man1

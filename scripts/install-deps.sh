@@ -35,6 +35,8 @@ pkgs=(
 	libtss2-dev swtpm tpm2-tools openssl
 	# settled (tools/settled/settled.mk: SETTLED_DEB_PACKAGES)
 	libinih-dev libsystemd-dev man-db systemd
+	# the demo and settled's network test (tests/demo/demo.mk)
+	xxd
 	# the arm64 gateway test (tests/arm64/arm64.mk: ARM64_DEB_PACKAGES)
 	gcc-aarch64-linux-gnu libc6-dev-arm64-cross qemu-system-arm gzip
 )

@@ -8,9 +8,12 @@
 #    modules through DKMS for the installed Debian kernel in its postinst;
 #  - the installed files work: meterctl and meterdump run, the "meter" group
 #    exists, pkg-config finds libmeterlink and a program builds against it;
+#  - meterlink-settled: settled runs, its unit passes systemd-analyze verify,
+#    its configuration is a conffile, the user settled is in meter and tss;
 #  - a QEMU guest of that kernel loads the packaged modules with modprobe and
 #    reads a simulated meter with the packaged tools;
-#  - dpkg --purge leaves no file, no DKMS state and no module behind.
+#  - dpkg --purge leaves no file, no DKMS state and no module behind: none of
+#    the files dpkg listed, no configuration, no /var/lib/settled.
 # Needs root; refuses to run if meterlink packages or a DKMS meterlink are
 # already installed. Prints TAP.
 set -uo pipefail
@@ -19,7 +22,7 @@ here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 top=$(cd "$here/../.." && pwd)
 BUILD=${METERLINK_BUILD:-$top/build}
 version=$(cat "$top/VERSION") || exit 2
-pkgs=(meterlink-dkms meterlink-tools libmeterlink0 libmeterlink-dev)
+pkgs=(meterlink-dkms meterlink-tools meterlink-settled libmeterlink0 libmeterlink-dev)
 
 # shellcheck source=../lib/tap.sh
 . "$here/../lib/tap.sh"
@@ -38,15 +41,20 @@ for d in $(ls -1 /lib/modules 2>/dev/null | sort -rV); do
 done
 [[ -n $kver && -d /lib/modules/$kver/build ]] || bail "no Debian kernel with headers"
 
-had_group=0
-getent group meter >/dev/null && had_group=1
+# what the packages create that the host did not have, removed afterwards
+new_groups=() had_user=0
+for g in meter tss meterlink; do
+	getent group $g >/dev/null || new_groups+=("$g")
+done
+getent passwd settled >/dev/null && had_user=1
 work=$(mktemp -d "${TMPDIR:-/tmp}/deb-test.XXXXXX") || exit 2
 cleanup() {
 	local p
 	for p in "${pkgs[@]}"; do
 		dpkg-query -W "$p" >/dev/null 2>&1 && dpkg --purge "$p" >/dev/null 2>&1
 	done
-	((had_group)) || groupdel meter 2>/dev/null
+	((had_user)) || userdel settled 2>/dev/null
+	for g in "${new_groups[@]}"; do groupdel "$g" 2>/dev/null; done
 	rm -rf "$work"
 }
 trap cleanup EXIT
@@ -87,9 +95,9 @@ check "lintian reports no errors" test $rc -eq 0
 # --- install -----------------------------------------------------------------------
 if DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends "${debs[@]}" \
 	>"$work/install.log" 2>&1; then
-	ok "apt-get install of the four packages"
+	ok "apt-get install of the ${#pkgs[@]} packages"
 else
-	not_ok "apt-get install of the four packages"
+	not_ok "apt-get install of the ${#pkgs[@]} packages"
 	tail -40 "$work/install.log" | diag
 	bail "cannot go on"
 fi
@@ -118,6 +126,36 @@ else
 	diag <"$work/cc.log"
 fi
 
+# --- meterlink-settled ---------------------------------------------------------------
+check "settled --help runs" bash -c "/usr/sbin/settled --help | grep -q '^usage: settled'"
+expect "settled --version" "$(/usr/sbin/settled --version 2>&1)" "settled $version"
+check "the default configuration is installed and parses" \
+	bash -c "/usr/sbin/settled -c /etc/meterlink/settled.conf --check-config >/dev/null"
+check "/etc/meterlink/settled.conf is a conffile" \
+	bash -c "dpkg-query -W -f='\${Conffiles}' meterlink-settled | grep -q '^ */etc/meterlink/settled.conf '"
+check "man pages settled(8) and settled.conf(5)" \
+	test -f /usr/share/man/man8/settled.8.gz -a -f /usr/share/man/man5/settled.conf.5.gz
+check "bash completion for settled" \
+	bash -c ". /usr/share/bash-completion/completions/settled && complete -p settled >/dev/null"
+check "the user settled exists" bash -c "getent passwd settled >/dev/null"
+expect "settled is in the groups meter and tss" \
+	"$(id -nG settled 2>/dev/null | tr ' ' '\n' | grep -Ex 'meter|tss' | sort | tr '\n' ' ')" "meter tss "
+if systemd-analyze verify /lib/systemd/system/settled.service >"$work/verify.log" 2>&1; then
+	ok "systemd-analyze verify settled.service"
+else
+	not_ok "systemd-analyze verify settled.service"
+	diag <"$work/verify.log"
+fi
+check "the unit runs the packaged settled" \
+	grep -qx 'ExecStart=/usr/sbin/settled -c /etc/meterlink/settled.conf' \
+	/lib/systemd/system/settled.service
+# the state a running settled leaves (what purge must remove)
+install -d -o settled -g settled -m 0750 /var/lib/settled && echo x >/var/lib/settled/spool.db
+# every file the packages installed, checked again after the purge
+dpkg -L "${pkgs[@]}" 2>/dev/null | while read -r f; do [[ -d $f ]] || echo "$f"; done |
+	sort -u >"$work/files"
+echo "# the packages installed $(wc -l <"$work/files") files"
+
 # --- the packaged modules and tools in a guest ----------------------------------------
 mkdir -p "$BUILD/qemu"
 out=$(METERLINK_BUILD=$BUILD "$top/tests/qemu/run-guest" --kernel-version "$kver" \
@@ -134,9 +172,9 @@ fi
 
 # --- purge ----------------------------------------------------------------------------
 if dpkg --purge "${pkgs[@]}" >"$work/purge.log" 2>&1; then
-	ok "dpkg --purge of the four packages"
+	ok "dpkg --purge of the ${#pkgs[@]} packages"
 else
-	not_ok "dpkg --purge of the four packages"
+	not_ok "dpkg --purge of the ${#pkgs[@]} packages"
 	tail -20 "$work/purge.log" | diag
 fi
 for p in "${pkgs[@]}"; do
@@ -147,6 +185,11 @@ left=$(ls -d /usr/src/meterlink-* /var/lib/dkms/meterlink /lib/modules/*/updates
 	/usr/bin/meterctl /usr/bin/meterdump /usr/bin/ledgerctl /lib/udev/rules.d/60-meterlink.rules \
 	/usr/lib/*/libmeterlink* /usr/include/meterlink.h 2>/dev/null)
 expect "no file left behind" "$left" ""
+expect "no file of any package left behind" \
+	"$(while read -r f; do [[ -e $f || -L $f ]] && echo "$f"; done <"$work/files")" ""
+expect "no configuration or state left behind" \
+	"$(ls -d /etc/meterlink /var/lib/settled /lib/systemd/system/settled.service \
+		/etc/systemd/system/multi-user.target.wants/settled.service 2>/dev/null)" ""
 check "modules.dep no longer lists meterlink" \
 	bash -c "! grep -q '^updates/dkms/meterlink' /lib/modules/$kver/modules.dep"
 

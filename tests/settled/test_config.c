@@ -141,6 +141,54 @@ static void test_bad_lines_name_file_line_and_key(void **state)
 	}
 }
 
+/* [ledger] mode = network and its keys (node-interface.md section 3) */
+static void test_network_mode(void **state)
+{
+	static const struct bad nbad[] = {
+		{ "[ledger]\nmode = consensus\n", "t.conf:2: key 'mode': has no value 'consensus'" },
+		{ "[ledger]\nmode = network\n", "t.conf: [ledger] mode = network needs genesis, listen and peers" },
+		{ "[ledger]\nmode = network\ngenesis = /g\nlisten = tcp://1.2.3.4:5\n",
+		  "t.conf: [ledger] mode = network needs" },
+		{ "[ledger]\nlisten = 1.2.3.4:5\n", "t.conf:2: key 'listen': expects a zmq endpoint" },
+		{ "[ledger]\nlisten = tcp://\n", "t.conf:2: key 'listen'" },
+		{ "[ledger]\nlisten = tcp://a b:1\n", "t.conf:2: key 'listen'" },
+		{ "[ledger]\nlisten = ipc:///tmp/xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"
+		  "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx\n", "t.conf:2: key 'listen'" },
+		{ "[ledger]\ngenesis = genesis.bin\n", "t.conf:2: key 'genesis': expects an absolute path" },
+		{ "[ledger]\npeers = peers\n", "t.conf:2: key 'peers': expects an absolute path" },
+	};
+	struct config c, d;
+	size_t i;
+
+	(void)state;
+	assert_int_equal(load("", &c), 0);
+	assert_int_equal(c.mode, LEDGER_LOCAL);
+	assert_int_equal(load("[ledger]\nmode = network\ngenesis = /etc/meterlink/genesis.bin\n"
+			      "listen = tcp://10.77.0.1:7700\npeers = /etc/meterlink/peers\n", &c), 0);
+	assert_int_equal(c.mode, LEDGER_NETWORK);
+	assert_string_equal(c.genesis, "/etc/meterlink/genesis.bin");
+	assert_string_equal(c.listen, "tcp://10.77.0.1:7700");
+	assert_string_equal(c.peers, "/etc/meterlink/peers");
+	assert_int_equal(load("[ledger]\nmode = local\nlisten = ipc:///run/n.sock\n", &c), 0);
+	assert_int_equal(c.mode, LEDGER_LOCAL);
+	for (i = 0; i < sizeof(nbad) / sizeof(nbad[0]); i++) {
+		config_defaults(&c);
+		d = c;
+		err[0] = 0;
+		if (config_load_string("t.conf", nbad[i].text, &c, err, sizeof(err)) != -1 ||
+		    strncmp(err, nbad[i].msg, strlen(nbad[i].msg)))
+			fail_msg("case %zu: got '%s', want '%s...'", i, err, nbad[i].msg);
+		assert_memory_equal(&c, &d, sizeof(c));
+	}
+	/* a restart, not a reload, changes the mode */
+	assert_int_equal(load("", &c), 0);
+	assert_int_equal(load("[ledger]\nmode = network\ngenesis = /g\nlisten = tcp://h:1\n"
+			      "peers = /p\n", &d), 0);
+	assert_int_equal(config_reload(&c, &d, err, sizeof(err)), 4);
+	assert_string_equal(err, "mode");
+	assert_int_equal(c.mode, LEDGER_LOCAL);
+}
+
 static void test_missing_file_is_an_errno(void **state)
 {
 	struct config c;
@@ -177,6 +225,7 @@ int main(void)
 		cmocka_unit_test(test_empty_file_gives_defaults),
 		cmocka_unit_test(test_every_key_is_parsed),
 		cmocka_unit_test(test_bad_lines_name_file_line_and_key),
+		cmocka_unit_test(test_network_mode),
 		cmocka_unit_test(test_missing_file_is_an_errno),
 		cmocka_unit_test(test_reload_applies_only_reloadable_keys),
 	};

@@ -14,7 +14,7 @@
 
 #include "config.h"
 
-enum kind { K_U32, K_U64, K_PATH, K_NAME, K_ENUM, K_TCTI, K_KEY };
+enum kind { K_U32, K_U64, K_PATH, K_NAME, K_ENUM, K_TCTI, K_KEY, K_ENDPOINT };
 
 struct key {
 	const char *section, *name;
@@ -28,6 +28,7 @@ struct key {
 static const char *const backends[] = { "tpm", "insecure-software", NULL };
 static const char *const meters_modes[] = { "required", "optional", NULL };
 static const char *const levels[] = { "err", "warning", "info", "debug", NULL };
+static const char *const modes[] = { "local", "network", NULL };
 
 #define OFF(f) offsetof(struct config, f)
 #define MAX_W	1000000000ULL	/* 1 GW: "no local limit" */
@@ -49,6 +50,10 @@ static const struct key keys[] = {
 	{ "ledger", "settle_delay", K_U32, OFF(settle_delay), 1, 7 * 86400, NULL, 0 },
 	{ "ledger", "block_interval_ms", K_U32, OFF(block_interval_ms), 100, 600000, NULL, 1 },
 	{ "ledger", "operator", K_KEY, OFF(operator_key), 0, 0, NULL, 0 },
+	{ "ledger", "mode", K_ENUM, OFF(mode), 0, 0, modes, 0 },
+	{ "ledger", "genesis", K_PATH, OFF(genesis), 0, 0, NULL, 0 },
+	{ "ledger", "listen", K_ENDPOINT, OFF(listen), 0, 0, NULL, 0 },
+	{ "ledger", "peers", K_PATH, OFF(peers), 0, 0, NULL, 0 },
 	{ "dispatch", "executor", K_PATH, OFF(executor), 0, 0, NULL, 1 },
 	{ "dispatch", "executor_timeout_ms", K_U32, OFF(executor_timeout_ms), 100, 600000, NULL, 1 },
 	{ "dispatch", "max_import_w", K_U64, OFF(max_import_w), 0, MAX_W, NULL, 1 },
@@ -155,6 +160,13 @@ static int set(struct parse *p, const struct key *k, const char *v)
 			return fail(p, k->name, "expects device:PATH, swtpm:host=H,port=P or mssim:..., not '%s'", v);
 		strcpy(dst, v);
 		return 1;
+	case K_ENDPOINT:
+		/* a zmq endpoint mlnode can bind: node.h's MLNODE_ENDPOINT_MAX (128) */
+		if (strlen(v) >= 128 || (strncmp(v, "tcp://", 6) && strncmp(v, "ipc://", 6)) ||
+		    !v[6] || strpbrk(v, " \t"))
+			return fail(p, k->name, "expects a zmq endpoint tcp://HOST:PORT or ipc://PATH (< 128 bytes), not '%s'", v);
+		strcpy(dst, v);
+		return 1;
 	case K_KEY:
 		for (i = 0; i < 32; i++) {
 			unsigned int b;
@@ -212,6 +224,9 @@ static int check(struct parse *p)
 	if (c->retention < 2ULL * c->interval)
 		return snprintf(p->err, p->errlen,
 				"key 'retention': must be at least two intervals"), -1;
+	if (c->mode == LEDGER_NETWORK && (!c->genesis[0] || !c->listen[0] || !c->peers[0]))
+		return snprintf(p->err, p->errlen,
+				"[ledger] mode = network needs genesis, listen and peers"), -1;
 	return 0;
 }
 

@@ -13,6 +13,7 @@
 #define CFG_ERR_LEN	512
 
 enum key_backend { KEY_TPM, KEY_INSECURE_SOFTWARE };
+enum ledger_mode { LEDGER_LOCAL, LEDGER_NETWORK };
 enum meters_mode { METERS_REQUIRED, METERS_OPTIONAL };
 enum log_level { LOG_LVL_ERR, LOG_LVL_WARN, LOG_LVL_INFO, LOG_LVL_DEBUG };
 
@@ -37,6 +38,10 @@ struct config {
 	uint32_t block_interval_ms;	/* reloadable */
 	uint8_t operator_key[32];	/* added to a new local chain's genesis */
 	int has_operator;
+	int mode;			/* enum ledger_mode */
+	char genesis[CFG_PATH_LEN];	/* network: encoded genesis */
+	char listen[CFG_PATH_LEN];	/* network: zmq endpoint, < 128 */
+	char peers[CFG_PATH_LEN];	/* network: the peers file */
 	/* [dispatch] installer limits, W; the executor program */
 	char executor[CFG_PATH_LEN];	/* "" : none */
 	uint32_t executor_timeout_ms;

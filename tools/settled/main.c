@@ -46,13 +46,55 @@ static void usage(FILE *f)
 	fprintf(f,
 		"usage: settled [-c FILE] [-f] [--check-config]\n"
 		"       settled [-c FILE] prove BUS_ID SEQ\n"
+		"       settled [-c FILE] keys\n"
 		"       settled --version | --help\n"
 		"\n"
 		"  -c, --config FILE  configuration (default " SETTLED_CONF ")\n"
 		"  -f, --foreground   log to stderr (unless under systemd)\n"
 		"      --check-config parse and check the configuration, then exit\n"
 		"  prove BUS_ID SEQ   print the inclusion proof of one stored reading\n"
+		"  keys               create the keys if needed, export gateway.pem, print\n"
+		"                     the Ed25519 account and vote key (for a genesis)\n"
 		"See settled(8) and settled.conf(5).\n");
+}
+
+/*
+ * settled keys: what an installer needs before the first start in network
+ * mode, when the genesis must name this gateway's vote key. Needs no
+ * kernel module and no ledger.
+ */
+static int keys_main(const struct config *c)
+{
+	char err[CFG_ERR_LEN], path[CFG_PATH_LEN + 32];
+	uint8_t sk[64], pk[32], cert[64];
+	struct gwkey *k;
+	int ret, i;
+
+	if (mkdir(c->state_dir, 0750) && errno != EEXIST) {
+		fprintf(stderr, "settled: state directory %s: %s\n", c->state_dir, strerror(errno));
+		return 1;
+	}
+	ret = gwkey_open(c, &k, err, sizeof(err));
+	if (ret) {
+		fprintf(stderr, "settled: %s\n", err);
+		return 1;
+	}
+	snprintf(path, sizeof(path), "%s/gateway.pem", c->state_dir);
+	ret = gwkey_export_pem(k, path);
+	if (ret)
+		fprintf(stderr, "settled: exporting the public key to %s: %s\n", path,
+			strerror(-ret));
+	snprintf(path, sizeof(path), "%s/vote.key", c->state_dir);
+	ret = ret ? ret : gwkey_ed25519(k, path, sk, pk, cert);
+	memset(sk, 0, sizeof(sk));
+	gwkey_close(k);
+	if (ret)
+		return 1;
+	printf("gateway_pem %s/gateway.pem\naccount ", c->state_dir);
+	for (i = 0; i < 32; i++)
+		printf("%02x", pk[i]);
+	printf("\n");
+	return 0;
 }
 
 static int64_t now_ms(void)
@@ -127,20 +169,25 @@ static int housekeeping(struct daemon *d)
 
 static int loop(struct daemon *d)
 {
-	struct pollfd p[3 + CTL_NFDS] = {
+	/* p[3]: the consensus node in network mode (-1, ignored, in local) */
+	struct pollfd p[4 + CTL_NFDS] = {
 		{ .fd = ingest_fd(&d->in), .events = POLLIN },
 		{ .fd = d->sigfd, .events = POLLIN },
 		{ .fd = d->timerfd, .events = POLLIN },
+		{ .fd = chain_fd(d->chain), .events = POLLIN },
 	};
 	int ret, nctl;
 
 	for (;;) {
-		nctl = ctl_pollfds(d->ctl, p + 3);
-		if (poll(p, 3 + nctl, -1) < 0) {
+		nctl = ctl_pollfds(d->ctl, p + 4);
+		if (poll(p, 4 + nctl, chain_timeout_ms(d->chain)) < 0) {
 			if (errno == EINTR)
 				continue;
 			return -errno;
 		}
+		ret = chain_process(d->chain);
+		if (ret)
+			log_warn("consensus node: %s", strerror(-ret));
 		if (p[0].revents) {
 			ret = ingest_run(&d->in);
 			if (ret && ret != -ENOBUFS) {
@@ -168,7 +215,7 @@ static int loop(struct daemon *d)
 				return ret;
 			ctl_events(d->ctl, &d->cx);
 		}
-		ctl_handle(d->ctl, p + 3, nctl, &d->cx);
+		ctl_handle(d->ctl, p + 4, nctl, &d->cx);
 		if (d->cx.reload_requested) {
 			d->cx.reload_requested = 0;
 			reload(d);
@@ -251,7 +298,8 @@ static int run(struct daemon *d)
 	ret = chain_open(&d->cfg, sk, &d->chain);
 	memset(sk, 0, sizeof(sk));
 	if (ret) {
-		log_err("local chain in %s: %s", d->cfg.state_dir, strerror(-ret));
+		log_err("%s chain in %s: %s", d->cfg.mode == LEDGER_NETWORK ? "network" : "local",
+			d->cfg.state_dir, strerror(-ret));
 		goto out;
 	}
 	ret = ingest_open(&d->in, d->sp, d->cfg.interval, pub, d->cfg.rcvbuf, err, sizeof(err));
@@ -300,6 +348,7 @@ static int run(struct daemon *d)
 out_worker:
 	ctl_close(d->ctl);
 	d->ctl = NULL;
+	chain_stop(d->chain);
 	worker_stop(d->worker, &ws);	/* never touch d->worker after this */
 	d->worker = NULL;
 	stats_line(d, "stopped", &ws);
@@ -368,6 +417,10 @@ int main(int argc, char **argv)
 	if (optind < argc) {
 		if (!strcmp(argv[optind], "prove"))
 			return prove_main(&d.cfg, argc - optind, argv + optind);
+		if (!strcmp(argv[optind], "keys") && optind + 1 == argc) {
+			log_open(1);
+			return keys_main(&d.cfg);
+		}
 		fprintf(stderr, "settled: unknown command '%s' (see settled --help)\n",
 			argv[optind]);
 		return 2;

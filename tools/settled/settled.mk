@@ -5,7 +5,8 @@
 # the repository root, everything built under $(BUILD)/settled/.
 #
 #   make settled               the daemon
-#   make install-settled       daemon, unit, example config, man pages
+#   make install-settled       daemon, unit, default config, sysusers.d file,
+#                              man pages, bash completion
 #   make check-settled-host    cmocka units (TAP) under ASan+UBSan and the
 #                              command-line / config tests
 #   make check-settled-guest   settled against the simulated meters in a
@@ -22,13 +23,14 @@ SETTLED_DIR := tools/settled
 SETTLED_TDIR := tests/settled
 SETTLED_OUT := $(BUILD)/settled
 SETTLED_KILL_LOOPS ?= 20
-SETTLED_PKGS := libnl-genl-3.0 jansson sqlite3 libsodium libcrypto inih
+SETTLED_PKGS := libnl-genl-3.0 jansson sqlite3 libsodium libcrypto inih libzmq
 SETTLED_SYSTEMD := $(shell pkg-config --exists libsystemd && echo libsystemd)
 SETTLED_PKG_CFLAGS = $(shell pkg-config --cflags $(SETTLED_PKGS) $(SETTLED_SYSTEMD)) \
 	$(if $(SETTLED_SYSTEMD),-DHAVE_SYSTEMD)
 SETTLED_PKG_LIBS = $(shell pkg-config --libs $(SETTLED_PKGS) $(SETTLED_SYSTEMD))
 SETTLED_WARN := -std=gnu11 -D_GNU_SOURCE -Wall -Wextra -Werror
-SETTLED_INC := -I$(SETTLED_DIR) -Ilib/ledger -Ilib/libmeterlink -Ilib/mltpm -Iinclude/uapi
+SETTLED_INC := -I$(SETTLED_DIR) -Ilib/ledger -Ilib/libmeterlink -Ilib/mltpm -Ilib/consensus \
+	-Iinclude/uapi
 SETTLED_CFLAGS := $(SETTLED_WARN) -O2 -g -MMD -MP $(SETTLED_INC)
 SETTLED_SAN := -O1 -g -fsanitize=address,undefined -fno-sanitize-recover=all \
 	-fno-omit-frame-pointer
@@ -41,6 +43,8 @@ SETTLED_PURE := $(addprefix $(SETTLED_DIR)/,config.c interval.c merkle.c spool.c
 SETTLED_UNITS := test_config test_merkle test_interval test_spool test_dispatch test_txerr
 SETTLED_UNIT_BINS := $(addprefix $(SETTLED_OUT)/,$(SETTLED_UNITS))
 SETTLED_MLTPM_A := $(MLTPM_OUT)/libmltpm.a
+# [ledger] mode = network: the consensus node (lib/consensus/node.mk)
+SETTLED_MLNODE_A := $(BUILD)/consensus/libmlnode.a
 
 ifeq ($(V),1)
 SETTLED_Q :=
@@ -63,25 +67,38 @@ $(SETTLED_OUT)/obj/%.o: $(SETTLED_DIR)/%.c
 	$(SETTLED_Q)$(CC) $(SETTLED_CFLAGS) $(SETTLED_PKG_CFLAGS) -c -o $@ $<
 
 $(SETTLED_OUT)/settled: $(SETTLED_OBJS) $(BUILD)/libmeterlink/libmeterlink.a \
-		$(LEDGER_OUT)/libmlledger.a $(SETTLED_MLTPM_A)
+		$(LEDGER_OUT)/libmlledger.a $(SETTLED_MLTPM_A) $(SETTLED_MLNODE_A)
 	$(SETTLED_Q)$(CC) -o $@ $(SETTLED_OBJS) $(BUILD)/libmeterlink/libmeterlink.a \
-		$(SETTLED_MLTPM_A) $(LEDGER_OUT)/libmlledger.a $(SETTLED_PKG_LIBS) \
+		$(SETTLED_MLTPM_A) $(SETTLED_MLNODE_A) $(LEDGER_OUT)/libmlledger.a $(SETTLED_PKG_LIBS) \
 		$(MLTPM_LIBS) -lpthread
 
+# Install directories (PREFIX, DESTDIR, MANDIR and SYSUSERSDIR come from the
+# top-level Makefile and udev.mk). With PREFIX=/usr they are where Debian puts
+# them (/usr/sbin, /etc, /lib/systemd/system); with any other PREFIX they are
+# under it ($(PREFIX)/etc, $(PREFIX)/lib/systemd/system, which systemd reads
+# for /usr/local). The unit names the configuration file explicitly, so a
+# settled installed under another prefix reads the file installed with it.
+SBINDIR ?= $(PREFIX)/sbin
+SYSCONFDIR ?= $(if $(filter /usr /usr/,$(PREFIX)),/etc,$(PREFIX)/etc)
+SYSTEMDUNITDIR ?= $(if $(filter /usr /usr/,$(PREFIX)),/lib/systemd/system,$(PREFIX)/lib/systemd/system)
+BASHCOMPDIR ?= $(PREFIX)/share/bash-completion/completions
+
+# the configuration is never overwritten: an existing one is kept
 install-settled: $(SETTLED_OUT)/settled
-	install -d $(DESTDIR)$(PREFIX)/sbin $(DESTDIR)$(MANDIR)/man5 \
-		$(DESTDIR)$(MANDIR)/man8 $(DESTDIR)/lib/systemd/system \
-		$(DESTDIR)/etc/meterlink
-	install -m 0755 $(SETTLED_OUT)/settled $(DESTDIR)$(PREFIX)/sbin/settled
+	install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(MANDIR)/man5 \
+		$(DESTDIR)$(MANDIR)/man8 $(DESTDIR)$(SYSTEMDUNITDIR) \
+		$(DESTDIR)$(SYSCONFDIR)/meterlink $(DESTDIR)$(SYSUSERSDIR) \
+		$(DESTDIR)$(BASHCOMPDIR)
+	install -m 0755 $(SETTLED_OUT)/settled $(DESTDIR)$(SBINDIR)/settled
 	install -m 0644 $(SETTLED_DIR)/settled.8 $(DESTDIR)$(MANDIR)/man8/
 	install -m 0644 $(SETTLED_DIR)/settled.conf.5 $(DESTDIR)$(MANDIR)/man5/
-	sed 's|@SBINDIR@|$(PREFIX)/sbin|' $(SETTLED_DIR)/settled.service.in \
-		> $(DESTDIR)/lib/systemd/system/settled.service
-	install -m 0644 $(SETTLED_DIR)/settled.sysusers $(DESTDIR)/usr/lib/sysusers.d/settled.conf 2>/dev/null || \
-		{ install -d $(DESTDIR)/usr/lib/sysusers.d && \
-		  install -m 0644 $(SETTLED_DIR)/settled.sysusers $(DESTDIR)/usr/lib/sysusers.d/settled.conf; }
-	test -e $(DESTDIR)/etc/meterlink/settled.conf || \
-		install -m 0644 $(SETTLED_DIR)/settled.conf $(DESTDIR)/etc/meterlink/settled.conf
+	sed -e 's|@SBINDIR@|$(SBINDIR)|' -e 's|@SYSCONFDIR@|$(SYSCONFDIR)|' \
+		$(SETTLED_DIR)/settled.service.in >$(DESTDIR)$(SYSTEMDUNITDIR)/settled.service
+	chmod 0644 $(DESTDIR)$(SYSTEMDUNITDIR)/settled.service
+	install -m 0644 $(SETTLED_DIR)/settled.sysusers $(DESTDIR)$(SYSUSERSDIR)/settled.conf
+	install -m 0644 $(SETTLED_DIR)/completion/settled.bash $(DESTDIR)$(BASHCOMPDIR)/settled
+	test -e $(DESTDIR)$(SYSCONFDIR)/meterlink/settled.conf || \
+		install -m 0644 $(SETTLED_DIR)/settled.conf $(DESTDIR)$(SYSCONFDIR)/meterlink/settled.conf
 
 # ---- tests ----
 
