@@ -185,6 +185,6 @@ with tempfile.TemporaryDirectory() as d:
 check(f"openssl verifies all {len(reps)} report signatures with gateway.pem",
       reps and not bad, bad[:3])
 print(f"# readings {nread} intervals {nint} reports {nrep} downtimes {len(windows)}"
-      f" gap_readings {total_gap}")
+      f" recovered {recovered}")
 print(f"TAP_N={n}", file=sys.stderr)
 sys.exit(1 if failed else 0)
