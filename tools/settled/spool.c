@@ -184,8 +184,14 @@ int spool_put_reading(struct spool *s, int64_t meter, uint32_t len,
 
 int spool_last_reading(struct spool *s, int64_t meter, struct meterlink_reading *r)
 {
+	/*
+	 * the newest of the newest interval: a walk down the readings_ival
+	 * index, not a sort of every reading kept (if a clock step put a later
+	 * reading in an earlier open interval, an older one is found and the
+	 * recovery refetches a few the spool then refuses as duplicates)
+	 */
 	sqlite3_stmt *st = prep(s, "SELECT rec FROM readings WHERE meter = ?"
-				" ORDER BY n DESC LIMIT 1");
+				" ORDER BY ival DESC, n DESC LIMIT 1");
 	int rc, ret = -ENOENT;
 
 	if (!st)

@@ -52,7 +52,7 @@ int spool_meter(struct spool *s, const char *bus_id, const uint8_t key[32], int6
 /* stores one reading into interval max(floor(t/len)*len, closed_until) */
 int spool_put_reading(struct spool *s, int64_t meter, uint32_t len,
 		      const struct meterlink_reading *r, const struct clk *c);
-/* The reading of @meter stored last: 0, -ENOENT (none kept) or -errno. */
+/* The newest reading of @meter's newest interval: 0, -ENOENT (none kept) or -errno. */
 int spool_last_reading(struct spool *s, int64_t meter, struct meterlink_reading *r);
 /*
  * Closes every interval of every meter that ended before @now_ms - @delay_ms
