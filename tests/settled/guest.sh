@@ -336,9 +336,16 @@ stop
 
 # ---- the spool and the chain, checked independently ----
 phase "checking the spool and the chain"
-TAP_N=$n "$PY" "$here/check_spool.py" "$st" "$tmp/windows" "${logs[@]}" 2>"$tmp/tapn"
-[[ $? == 0 ]] || failed=$((failed + 1))
-n=$(sed -n 's/^TAP_N=//p' "$tmp/tapn"); n=${n:-0}
+TAP_N=$n "$PY" "$here/check_spool.py" "$st" "$tmp/windows" "${logs[@]}" \
+	>"$tmp/spool.tap" 2>"$tmp/tapn"
+rc=$?
+cat "$tmp/spool.tap"
+grep -v '^TAP_N=' "$tmp/tapn" >&2	# a traceback must not go unseen
+n=$((n + $(grep -cE '^(not )?ok ' "$tmp/spool.tap")))
+if ! grep -q '^TAP_N=' "$tmp/tapn"; then	# it died before its last check
+	n=$((n + 1)); echo "not ok $n - check_spool.py ran to its end (exit $rc)"
+fi
+[[ $rc == 0 ]] || failed=$((failed + 1))
 
 # ---- inclusion proofs ----
 phase "inclusion proofs"
