@@ -62,7 +62,7 @@ static enum hrtimer_restart meter_timer_fn(struct hrtimer *t)
 	ktime_t due = hrtimer_get_expires(t);
 	bool fallback = false, poll;
 
-	spin_lock(&m->acq_lock);
+	raw_spin_lock(&m->acq_lock);
 	poll = m->mode == METERLINK_MODE_POLL;
 	if (poll) {
 		m->due_rt = ktime_to_ns(ktime_mono_to_real(due));
@@ -74,7 +74,7 @@ static enum hrtimer_restart meter_timer_fn(struct hrtimer *t)
 		m->irq_arrived = false;
 		m->fallback_wanted |= fallback;
 	}
-	spin_unlock(&m->acq_lock);
+	raw_spin_unlock(&m->acq_lock);
 
 	if (fallback) {
 		queue_work(system_highpri_wq, &m->fallback_work);
@@ -106,7 +106,7 @@ static void meter_work_fn(struct work_struct *w)
 	s64 rt, bt;
 	u32 flags;
 
-	spin_lock_irq(&m->acq_lock);
+	raw_spin_lock_irq(&m->acq_lock);
 	rt = m->due_rt;
 	bt = m->due_bt;
 	/*
@@ -116,7 +116,7 @@ static void meter_work_fn(struct work_struct *w)
 	 * measures that distance: wall-clock steps are not periods.
 	 */
 	if (bt == m->last_bt) {
-		spin_unlock_irq(&m->acq_lock);
+		raw_spin_unlock_irq(&m->acq_lock);
 		return;
 	}
 	if (m->last_bt && bt - m->last_bt > (s64)m->period_ns * 3 / 2) {
@@ -127,7 +127,7 @@ static void meter_work_fn(struct work_struct *w)
 	}
 	m->last_bt = bt;
 	flags = take_pending_flags(m);
-	spin_unlock_irq(&m->acq_lock);
+	raw_spin_unlock_irq(&m->acq_lock);
 
 	mutex_lock(&m->io_lock);
 	meter_sample(m, rt, bt, flags);
@@ -142,9 +142,9 @@ static irqreturn_t meter_irq_top(int irq, void *data)
 	meter_clocks(&rt, &bt);
 	WRITE_ONCE(m->irq_rt, rt);
 	WRITE_ONCE(m->irq_bt, bt);
-	spin_lock(&m->acq_lock);	/* hard-IRQ context */
+	raw_spin_lock(&m->acq_lock);	/* hard-IRQ context */
 	m->irq_arrived = true;
-	spin_unlock(&m->acq_lock);
+	raw_spin_unlock(&m->acq_lock);
 	return IRQ_WAKE_THREAD;
 }
 
@@ -153,10 +153,10 @@ static void meter_irq_off(struct meter_dev *m, bool nosync)
 {
 	bool was;
 
-	spin_lock_irq(&m->acq_lock);
+	raw_spin_lock_irq(&m->acq_lock);
 	was = m->irq_enabled;
 	m->irq_enabled = false;
-	spin_unlock_irq(&m->acq_lock);
+	raw_spin_unlock_irq(&m->acq_lock);
 	if (!was)
 		return;
 	if (nosync)
@@ -180,9 +180,9 @@ static irqreturn_t meter_irq_thread(int irq, void *data)
 		if (++m->spurious_run >= METER_STORM_LIMIT) {
 			m->spurious_run = 0;
 			meter_irq_off(m, true);
-			spin_lock_irq(&m->acq_lock);
+			raw_spin_lock_irq(&m->acq_lock);
 			m->fallback_wanted = true;
-			spin_unlock_irq(&m->acq_lock);
+			raw_spin_unlock_irq(&m->acq_lock);
 			queue_work(system_highpri_wq, &m->fallback_work);
 		}
 		mutex_unlock(&m->io_lock);
@@ -190,10 +190,10 @@ static irqreturn_t meter_irq_thread(int irq, void *data)
 	}
 	m->spurious_run = 0;
 	meter_count(m, METER_CNT_IRQS);
-	spin_lock_irq(&m->acq_lock);
+	raw_spin_lock_irq(&m->acq_lock);
 	m->irq_seen = true;
 	flags = take_pending_flags(m) | METERLINK_F_IRQ;
-	spin_unlock_irq(&m->acq_lock);
+	raw_spin_unlock_irq(&m->acq_lock);
 	meter_sample(m, rt, bt, flags);
 	mutex_unlock(&m->io_lock);
 	return IRQ_HANDLED;
@@ -242,14 +242,14 @@ static int meter_go(struct meter_dev *m, u32 mode, u64 period)
 		if (ret)
 			return ret;
 	}
-	spin_lock_irq(&m->acq_lock);
+	raw_spin_lock_irq(&m->acq_lock);
 	m->mode = mode;
 	m->fallback_wanted = false;	/* a queued fallback is now stale */
 	m->last_bt = 0;
 	m->irq_seen = true;	/* the watchdog's first look is a grace */
 	m->irq_arrived = false;
 	m->irq_enabled = mode == METERLINK_MODE_IRQ;
-	spin_unlock_irq(&m->acq_lock);
+	raw_spin_unlock_irq(&m->acq_lock);
 	m->period_ns = period;
 	if (mode == METERLINK_MODE_IRQ)
 		enable_irq(m->irq);
@@ -263,27 +263,27 @@ static void meter_fallback_fn(struct work_struct *w)
 	bool wanted, storm, late;
 
 	mutex_lock(&m->lock);
-	spin_lock_irq(&m->acq_lock);
+	raw_spin_lock_irq(&m->acq_lock);
 	wanted = m->fallback_wanted;
 	storm = !m->irq_enabled;	/* the IRQ thread turned it off */
 	/* the watchdog cleared it when it fired: this one came since */
 	late = !storm && m->irq_arrived;
 	if (wanted && late)
 		m->fallback_wanted = false;
-	spin_unlock_irq(&m->acq_lock);
+	raw_spin_unlock_irq(&m->acq_lock);
 	if (!m->dead && m->mode == METERLINK_MODE_IRQ && wanted && late) {
 		meter_timer_start(m);	/* late, not lost: watch on */
 	} else if (!m->dead && m->mode == METERLINK_MODE_IRQ && wanted) {
 		meter_quiesce(m);
 		meter_count(m, METER_CNT_IRQ_FAULTS);
-		spin_lock_irq(&m->acq_lock);
+		raw_spin_lock_irq(&m->acq_lock);
 		m->fault_pending = true;
 		if (!storm) {	/* the watchdog saw these periods pass empty */
 			m->missed = true;
 			atomic64_add(METER_WATCHDOG_PERIODS,
 				     &m->cnt[METER_CNT_MISSED_PERIODS]);
 		}
-		spin_unlock_irq(&m->acq_lock);
+		raw_spin_unlock_irq(&m->acq_lock);
 		dev_warn(&m->spi->dev, "interrupt %d %s; falling back to polling\n",
 			 m->irq, storm ? "storms without data-ready" :
 			 "stopped coming");

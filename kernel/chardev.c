@@ -194,17 +194,17 @@ int meter_calib_set(struct meter_dev *m, const struct meterlink_calibration *c)
 
 	if (ret)
 		return ret;
-	spin_lock_irq(&m->acq_lock);
+	raw_spin_lock_irq(&m->acq_lock);
 	m->calib = *c;
-	spin_unlock_irq(&m->acq_lock);
+	raw_spin_unlock_irq(&m->acq_lock);
 	return 0;
 }
 
 void meter_calib_get(struct meter_dev *m, struct meterlink_calibration *c)
 {
-	spin_lock_irq(&m->acq_lock);
+	raw_spin_lock_irq(&m->acq_lock);
 	*c = m->calib;
-	spin_unlock_irq(&m->acq_lock);
+	raw_spin_unlock_irq(&m->acq_lock);
 }
 
 static int meter_set_calib(struct meter_dev *m, void __user *arg)

@@ -94,7 +94,7 @@ static int meter_probe(struct spi_device *spi)
 	strscpy(m->bus_id, dev_name(&spi->dev), sizeof(m->bus_id));
 	mutex_init(&m->lock);
 	mutex_init(&m->io_lock);
-	spin_lock_init(&m->acq_lock);
+	raw_spin_lock_init(&m->acq_lock);
 	init_waitqueue_head(&m->wq);
 	meter_nl_dev_init(m);
 	m->calib.nr_phases = chip->nr_phases;

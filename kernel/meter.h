@@ -59,7 +59,8 @@ struct meter_dev {
 	struct hrtimer timer;
 	struct work_struct work;
 	struct work_struct fallback_work;
-	spinlock_t acq_lock;		/* the fields below, timer vs. work */
+	/* raw: the IRQ top half (hard-IRQ context even on PREEMPT_RT) takes it */
+	raw_spinlock_t acq_lock;	/* the fields below: timer, IRQ, work */
 	s64 due_rt, due_bt;
 	s64 last_bt;			/* boot time of the last sample */
 	bool missed;			/* flag the next record */

@@ -155,9 +155,9 @@ void meter_sample(struct meter_dev *m, s64 rt, s64 bt, u32 flags)
 	u64 t0 = ktime_get_ns();
 
 	meter_record_init(&rec, c->nr_phases, rt, bt);
-	spin_lock_irq(&m->acq_lock);
+	raw_spin_lock_irq(&m->acq_lock);
 	cal = m->calib;
-	spin_unlock_irq(&m->acq_lock);
+	raw_spin_unlock_irq(&m->acq_lock);
 
 	for (p = 0; p < c->nr_phases; p++) {
 		struct meterlink_phase *ph = &rec.phase[p];

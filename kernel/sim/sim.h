@@ -64,7 +64,7 @@ struct sim_emul {
 struct sim_chip {
 	const struct sim_emul *emul;
 	void *priv;
-	spinlock_t lock;		/* everything below */
+	raw_spinlock_t lock;		/* everything below */
 	struct sim_phase model[SIM_MAX_PHASES];
 	/* board transfer against the reference, 32.32 (sim_board.c) */
 	u64 v_q32[SIM_MAX_PHASES], i_q32[SIM_MAX_PHASES];

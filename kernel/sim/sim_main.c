@@ -68,19 +68,19 @@ void sim_irq_update(struct sim_chip *c)
 	}
 }
 
-/* runs in hard-IRQ context, like a real interrupt controller's handler */
+/* hard-IRQ context (IRQ_WORK_INIT_HARD), like an interrupt controller's handler */
 static void sim_irq_work(struct irq_work *w)
 {
 	struct sim_chip *c = container_of(w, struct sim_chip, irq_work);
 	bool fire;
 
-	spin_lock(&c->lock);
+	raw_spin_lock(&c->lock);
 	c->queued = false;
 	fire = !c->dying && !c->masked &&
 	       (c->storm || (!c->stuck && c->emul->irq_asserted(c)));
 	if (fire)
 		c->irqs++;
-	spin_unlock(&c->lock);
+	raw_spin_unlock(&c->lock);
 	if (fire)
 		generic_handle_irq(c->virq);
 }
@@ -90,9 +90,9 @@ static void sim_irq_mask(struct irq_data *d)
 	struct sim_chip *c = irq_data_get_irq_chip_data(d);
 	unsigned long flags;
 
-	spin_lock_irqsave(&c->lock, flags);
+	raw_spin_lock_irqsave(&c->lock, flags);
 	c->masked = true;
-	spin_unlock_irqrestore(&c->lock, flags);
+	raw_spin_unlock_irqrestore(&c->lock, flags);
 }
 
 static void sim_irq_unmask(struct irq_data *d)
@@ -100,10 +100,10 @@ static void sim_irq_unmask(struct irq_data *d)
 	struct sim_chip *c = irq_data_get_irq_chip_data(d);
 	unsigned long flags;
 
-	spin_lock_irqsave(&c->lock, flags);
+	raw_spin_lock_irqsave(&c->lock, flags);
 	c->masked = false;
 	sim_irq_update(c);	/* a level still asserted fires again */
-	spin_unlock_irqrestore(&c->lock, flags);
+	raw_spin_unlock_irqrestore(&c->lock, flags);
 }
 
 /* the emulated line is a level; its polarity is only a matter of wiring */
@@ -148,17 +148,17 @@ static enum hrtimer_restart sim_tick_fn(struct hrtimer *t)
 	unsigned long flags;
 	u64 ns;
 
-	spin_lock_irqsave(&c->lock, flags);
+	raw_spin_lock_irqsave(&c->lock, flags);
 	ns = c->emul->tick_ns(c);
 	if (ns && !c->dying)
 		c->emul->tick(c);
 	/* sim_tick_restart() may have queued it again meanwhile */
 	if (!ns || c->dying || hrtimer_is_queued(t)) {
-		spin_unlock_irqrestore(&c->lock, flags);
+		raw_spin_unlock_irqrestore(&c->lock, flags);
 		return HRTIMER_NORESTART;
 	}
 	hrtimer_forward_now(t, ns_to_ktime(ns));
-	spin_unlock_irqrestore(&c->lock, flags);
+	raw_spin_unlock_irqrestore(&c->lock, flags);
 	return HRTIMER_RESTART;
 }
 
@@ -188,7 +188,7 @@ static int sim_transfer(struct spi_controller *ctlr, struct spi_message *msg)
 		status = -ENODEV;
 		goto out;
 	}
-	spin_lock_irqsave(&c->lock, flags);
+	raw_spin_lock_irqsave(&c->lock, flags);
 	c->messages++;
 	if (c->err_in && !--c->err_in) {
 		c->injected_errors++;
@@ -198,7 +198,7 @@ static int sim_transfer(struct spi_controller *ctlr, struct spi_message *msg)
 		c->injected_corruptions++;
 		corrupt = true;
 	}
-	spin_unlock_irqrestore(&c->lock, flags);
+	raw_spin_unlock_irqrestore(&c->lock, flags);
 	if (status)
 		goto out;
 
@@ -221,10 +221,10 @@ static int sim_transfer(struct spi_controller *ctlr, struct spi_message *msg)
 		if (!end)
 			continue;
 		memset(rx, 0, len);
-		spin_lock_irqsave(&c->lock, flags);
+		raw_spin_lock_irqsave(&c->lock, flags);
 		if (!c->absent)
 			c->emul->frame(c, tx, rx, len);
-		spin_unlock_irqrestore(&c->lock, flags);
+		raw_spin_unlock_irqrestore(&c->lock, flags);
 		if (corrupt && len > 1) {
 			rx[len - 1] ^= 0x10;	/* one bit flipped on MISO */
 			corrupt = false;
@@ -262,9 +262,10 @@ static struct sim_chip *sim_chip_new(const struct sim_emul *e)
 		return NULL;
 	}
 	c->emul = e;
-	spin_lock_init(&c->lock);
+	raw_spin_lock_init(&c->lock);
 	c->masked = true;
-	init_irq_work(&c->irq_work, sim_irq_work);
+	/* hard: generic_handle_irq() wants hard-IRQ context, on PREEMPT_RT too */
+	c->irq_work = IRQ_WORK_INIT_HARD(sim_irq_work);
 	hrtimer_init(&c->tick, CLOCK_MONOTONIC, HRTIMER_MODE_REL);
 	c->tick.function = sim_tick_fn;
 	for (p = 0; p < SIM_MAX_PHASES; p++) {
@@ -282,9 +283,9 @@ static void sim_chip_free(struct sim_chip *c)
 {
 	unsigned long flags;
 
-	spin_lock_irqsave(&c->lock, flags);
+	raw_spin_lock_irqsave(&c->lock, flags);
 	c->dying = true;
-	spin_unlock_irqrestore(&c->lock, flags);
+	raw_spin_unlock_irqrestore(&c->lock, flags);
 	hrtimer_cancel(&c->tick);
 	irq_work_sync(&c->irq_work);
 	if (c->virq)
@@ -343,13 +344,13 @@ static ssize_t model_read(struct file *f, char __user *ubuf, size_t n,
 	int len = 0;
 	unsigned int p;
 
-	spin_lock_irqsave(&c->lock, flags);
+	raw_spin_lock_irqsave(&c->lock, flags);
 	for (p = 0; p < c->emul->nr_phases; p++)
 		len += scnprintf(buf + len, sizeof(buf) - len,
 				 "%u %u %u %u %u\n", p, c->model[p].v_uv,
 				 c->model[p].i_ua, c->model[p].angle_mdeg,
 				 c->model[p].f_mhz);
-	spin_unlock_irqrestore(&c->lock, flags);
+	raw_spin_unlock_irqrestore(&c->lock, flags);
 	return simple_read_from_buffer(ubuf, n, ppos, buf, len);
 }
 
@@ -374,10 +375,10 @@ static ssize_t model_write(struct file *f, const char __user *ubuf, size_t n,
 	    ph.i_ua > 100000000 || ph.angle_mdeg >= 360000 ||
 	    ph.f_mhz < 1000 || ph.f_mhz > 1000000)
 		return -EINVAL;
-	spin_lock_irqsave(&c->lock, flags);
+	raw_spin_lock_irqsave(&c->lock, flags);
 	sim_advance(c);		/* energy so far flowed at the old power */
 	c->model[p] = ph;
-	spin_unlock_irqrestore(&c->lock, flags);
+	raw_spin_unlock_irqrestore(&c->lock, flags);
 	return n;
 }
 
@@ -405,7 +406,7 @@ static ssize_t fault_write(struct file *f, const char __user *ubuf, size_t n,
 	if (sscanf(buf, "%15s %u", what, &arg) < 1)
 		return -EINVAL;
 
-	spin_lock_irqsave(&c->lock, flags);
+	raw_spin_lock_irqsave(&c->lock, flags);
 	if (!strcmp(what, "spi_error") && arg) {
 		c->err_in = arg;
 	} else if (!strcmp(what, "corrupt") && arg) {
@@ -420,7 +421,7 @@ static ssize_t fault_write(struct file *f, const char __user *ubuf, size_t n,
 	} else {
 		ret = -EINVAL;
 	}
-	spin_unlock_irqrestore(&c->lock, flags);
+	raw_spin_unlock_irqrestore(&c->lock, flags);
 
 	if (ret > 0 && !strcmp(what, "remove")) {
 		mutex_lock(&sim->lock);
@@ -445,14 +446,14 @@ static int stats_show(struct seq_file *s, void *unused)
 	unsigned long flags;
 	unsigned int p, n;
 
-	spin_lock_irqsave(&c->lock, flags);
+	raw_spin_lock_irqsave(&c->lock, flags);
 	v[0] = c->messages;
 	v[1] = c->injected_errors;
 	v[2] = c->injected_corruptions;
 	v[3] = c->irqs;
 	memcpy(e, c->energy_nj, sizeof(e));
 	n = c->emul->nr_phases;
-	spin_unlock_irqrestore(&c->lock, flags);
+	raw_spin_unlock_irqrestore(&c->lock, flags);
 	seq_printf(s, "messages %llu\ninjected_errors %llu\ninjected_corruptions %llu\nirqs %llu\n",
 		   v[0], v[1], v[2], v[3]);
 	for (p = 0; p < n; p++)
