@@ -54,6 +54,8 @@
 #define BENCH_WINDOW	64
 
 static void die(const char *fmt, const char *arg)
+	__attribute__((noreturn));
+static void die(const char *fmt, const char *arg)
 {
 	fprintf(stderr, "mlcluster: ");
 	fprintf(stderr, fmt, arg);
