@@ -385,16 +385,37 @@ scenario_kill_loop() {
 # second one naming another block. Nodes 1-3 are honest and a quorum on
 # their own: every run sees each kind of double signing recorded as
 # evidence on all three chains, one chain, and the chain going on.
+# byz_refuses WHY OPTION [VALUE]: mlbyz with one bad or missing argument
+# (no VALUE: the option left out) exits 2 and says why
+byz_refuses() {
+	local why=$1 opt=$2 args rc
+	args=(--key "$R/k4" --genesis "$R/genesis" --db "$R/dbx"
+		--signstate "$R/ssx" --listen tcp://127.0.0.1:0
+		--peers "$R/peers4" --block-ms "$BLOCK_MS")
+	for ((rc = 0; rc < ${#args[@]}; rc += 2)); do
+		[[ ${args[rc]} == "$opt" ]] && args=("${args[@]:0:rc}" "${args[@]:rc+2}")
+	done
+	(($# > 2)) && args+=("$opt" "$3")
+	"$MLBYZ" "${args[@]}" 2> "$R/byz-refused.err"
+	rc=$?
+	if ((rc == 2)) && [[ -s $R/byz-refused.err ]]; then
+		ok "byzantine: mlbyz refuses $why (exit 2: $(head -n 1 "$R/byz-refused.err"))"
+	else
+		not_ok "byzantine: mlbyz with $why exited $rc"
+	fi
+}
+
 scenario_byzantine() {
 	local i h rc pk4 end ev=0 types=proposal,prepare,commit
 	setup 4 || { not_ok "byzantine: setup"; return; }
 	pk4=$(cat "$R/pk4")
-	# bad arguments are refused before anything starts
-	"$MLBYZ" --key "$R/genesis" --genesis "$R/genesis" --db "$R/dbx" \
-		--signstate "$R/ssx" --listen tcp://127.0.0.1:0 \
-		--peers "$R/peers4" 2> "$R/byz-badkey.err"
-	rc=$?
-	expect "byzantine: mlbyz refuses a file that is not a key (exit 2)" "$rc" 2
+	# bad arguments are refused (exit 2, a message) before anything starts
+	echo "not-a-key tcp://10.77.0.1:7700" > "$R/peers-bad"
+	byz_refuses "a file that is not a key" --key "$R/genesis"
+	byz_refuses "a bad peers line" --peers "$R/peers-bad"
+	byz_refuses "a bad --block-ms" --block-ms 0
+	byz_refuses "a missing --db" --db
+	check "byzantine: a refused mlbyz leaves no database" test ! -e "$R/dbx"
 	for i in 1 2 3; do start "$i" || { not_ok "byzantine: start"; return; }; done
 	ip netns exec "${P}n4" "$MLBYZ" --key "$R/k4" --genesis "$R/genesis" \
 		--db "$R/db4" --signstate "$R/ss4" \
