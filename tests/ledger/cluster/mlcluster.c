@@ -11,16 +11,19 @@
  *       transaction the node acknowledged; stops at the first broken
  *       connection (what was acknowledged until then is printed)
  *   mlcluster check [--acked FILE] [--total N | --genesis FILE]
- *                   [--evidence MIN [--offender HEXKEY]] [--same-height]
- *                   [--min-height H] DB...
+ *                   [--evidence MIN] [--evidence-types LIST]
+ *                   [--offender HEXKEY] [--same-height] [--min-height H]
+ *                   DB...
  *       the invariants of a finished scenario, read from the nodes'
  *       SQLite ledgers with lib/ledger: identical chains (one block per
  *       height, each linked to the one before), every acknowledged
  *       transaction final exactly once, no transaction twice, equal state
  *       roots at equal heights, every chain at H or above (or all at
- *       the same height), the sum of balances conserved, at least
- *       MIN evidence transactions (against HEXKEY); prints one "# " line per finding and
- *       exits 1 on any violation
+ *       the same height), the sum of balances conserved, on every
+ *       chain at least MIN evidence transactions and one of each
+ *       double-signed kind in LIST (a comma-separated subset of
+ *       "proposal,prepare,commit"), against HEXKEY when given; prints
+ *       one "# " line per finding and exits 1 on any violation
  *   mlcluster verify-rate
  *       Ed25519 verifies per second on one core
  *   mlcluster bench --db FILE --ctl SOCKET... [--rate TX/S] < TXLINES
@@ -50,6 +53,8 @@
 #define LINE_MAX_LEN	(2 * ML_TX_MAX_LEN + 256)
 #define BENCH_WINDOW	64
 
+static void die(const char *fmt, const char *arg)
+	__attribute__((noreturn));
 static void die(const char *fmt, const char *arg)
 {
 	fprintf(stderr, "mlcluster: ");
@@ -288,6 +293,7 @@ struct chain {
 	uint8_t (*hash)[ML_HASH_LEN];	/* [height], 1-based */
 	uint8_t root[ML_HASH_LEN];
 	int64_t total;
+	uint64_t ev[4];		/* evidence transactions by vote type */
 };
 
 static int bad;
@@ -350,7 +356,7 @@ static size_t idset_count(const struct idset *s, const uint8_t *id)
 static uint8_t offender[ML_KEY_LEN];
 static int offender_set;
 
-static int chain_load(struct chain *c, struct idset *txs, uint64_t *evidence)
+static int chain_load(struct chain *c, struct idset *txs)
 {
 	struct ml_ledger_info info;
 	uint8_t prev[ML_HASH_LEN] = { 0 };
@@ -371,6 +377,7 @@ static int chain_load(struct chain *c, struct idset *txs, uint64_t *evidence)
 		return ret;
 	}
 	c->height = info.height;
+	memset(c->ev, 0, sizeof(c->ev));
 	memcpy(c->root, info.state_root, ML_HASH_LEN);
 	c->hash = calloc(info.height + 1, ML_HASH_LEN);
 	if (!c->hash)
@@ -400,16 +407,20 @@ static int chain_load(struct chain *c, struct idset *txs, uint64_t *evidence)
 			finding("%s: block %" PRIu64 " does not link to %" PRIu64,
 				c->path, h, h - 1);
 		memcpy(prev, c->hash[h], ML_HASH_LEN);
-		for (i = 0; txs && i < b.ntx; i++) {
+		for (i = 0; i < b.ntx; i++) {
+			const struct ml_tx *t = &b.txs[i];
 			uint8_t id[ML_HASH_LEN];
 
-			ml_tx_id(&b.txs[i], id);
-			idset_add(txs, id);
-			if (b.txs[i].kind == ML_TX_EVIDENCE &&
+			if (txs) {
+				ml_tx_id(t, id);
+				idset_add(txs, id);
+			}
+			if (t->kind == ML_TX_EVIDENCE &&
+			    t->u.evidence.type < 4 &&
 			    (!offender_set ||
-			     !memcmp(b.txs[i].u.evidence.validator, offender,
+			     !memcmp(t->u.evidence.validator, offender,
 				     ML_KEY_LEN)))
-				(*evidence)++;
+				c->ev[t->u.evidence.type]++;
 		}
 		ml_block_free(&b);
 	}
@@ -459,8 +470,13 @@ static int cmd_check(int argc, char **argv)
 		{ "acked", 1, 0, 'a' }, { "total", 1, 0, 't' },
 		{ "evidence", 1, 0, 'e' }, { "same-height", 0, 0, 's' },
 		{ "genesis", 1, 0, 'g' }, { "min-height", 1, 0, 'm' },
-		{ "offender", 1, 0, 'o' }, { 0 }
+		{ "offender", 1, 0, 'o' }, { "evidence-types", 1, 0, 'E' },
+		{ 0 }
 	};
+	static const char *const vtype[4] = { NULL, "proposal", "prepare",
+					      "commit" };
+	unsigned int want_types = 0;
+	char *tok, *save;
 	const char *acked = NULL;
 	int64_t total = -1;
 	uint64_t want_ev = 0, ev = 0, h, nack = 0, missing = 0, twice = 0;
@@ -476,6 +492,17 @@ static int cmd_check(int argc, char **argv)
 		case 'a': acked = optarg; break;
 		case 't': total = (int64_t)num(optarg); break;
 		case 'e': want_ev = num(optarg); break;
+		case 'E':
+			for (tok = strtok_r(optarg, ",", &save); tok;
+			     tok = strtok_r(NULL, ",", &save)) {
+				for (k = 1; k < 4 && strcmp(tok, vtype[k]); k++)
+					;
+				if (k == 4)
+					die("--evidence-types: '%s' is not proposal, prepare or commit",
+					    tok);
+				want_types |= 1u << k;
+			}
+			break;
 		case 's': same = 1; break;
 		case 'g': total = genesis_total(optarg); break;
 		case 'm': min_h = num(optarg); break;
@@ -497,7 +524,7 @@ static int cmd_check(int argc, char **argv)
 		die("out of memory%s", "");
 	for (i = 0; i < n; i++) {
 		ch[i].path = argv[optind + i];
-		if (chain_load(&ch[i], NULL, NULL))
+		if (chain_load(&ch[i], NULL))
 			return 1;
 		if (ch[i].height > ch[longest].height)
 			longest = i;
@@ -505,7 +532,7 @@ static int cmd_check(int argc, char **argv)
 	/* the longest chain again, with its transactions */
 	ml_ledger_close(ch[longest].l);
 	free(ch[longest].hash);
-	if (chain_load(&ch[longest], &txs, &ev))
+	if (chain_load(&ch[longest], &txs))
 		return 1;
 	for (i = 0; i < n; i++) {
 		printf("# %s: height %" PRIu64 "\n", ch[i].path, ch[i].height);
@@ -527,6 +554,15 @@ static int cmd_check(int argc, char **argv)
 		    memcmp(ch[i].root, ch[longest].root, ML_HASH_LEN))
 			finding("%s: state root differs at the same height",
 				ch[i].path);
+		for (k = 1, ev = 0; k < 4; k++) {
+			ev += ch[i].ev[k];
+			if ((want_types & (1u << k)) && !ch[i].ev[k])
+				finding("%s: no evidence of two signed %ss",
+					ch[i].path, vtype[k]);
+		}
+		if (ev < want_ev)
+			finding("%s: %" PRIu64 " evidence transactions, want >= %" PRIu64,
+				ch[i].path, ev, want_ev);
 		if (ch[i].total != ch[longest].total ||
 		    (total >= 0 && ch[i].total != total))
 			finding("%s: balances sum to %" PRId64 ", want %" PRId64,
@@ -567,12 +603,13 @@ static int cmd_check(int argc, char **argv)
 				" acknowledged transactions not final exactly once",
 				missing, nack);
 	}
-	if (ev < want_ev)
-		finding("%" PRIu64 " evidence transactions on the chain, want >= %" PRIu64,
-			ev, want_ev);
+	for (k = 1, ev = 0; k < 4; k++)
+		ev += ch[longest].ev[k];
 	printf("# %d chains, height %" PRIu64 ", %zu transactions final, %" PRIu64
-	       " acknowledged, %" PRIu64 " evidence\n", n, ch[longest].height,
-	       txs.n, nack, ev);
+	       " acknowledged, %" PRIu64 " evidence (%" PRIu64 " proposal, %"
+	       PRIu64 " prepare, %" PRIu64 " commit)\n", n, ch[longest].height,
+	       txs.n, nack, ev, ch[longest].ev[1], ch[longest].ev[2],
+	       ch[longest].ev[3]);
 	for (i = 0; i < n; i++) {
 		ml_ledger_close(ch[i].l);
 		free(ch[i].hash);
