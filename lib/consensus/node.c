@@ -26,7 +26,6 @@
 #define TICK_MS		250	/* redials, follower sync */
 #define REGOSSIP_MS	2000	/* pooled transactions offered again */
 #define RECV_BUDGET	4096	/* messages per mlnode_process() */
-#define TAKE_BYTES	(4u << 20)	/* transaction bytes per proposal */
 #define GOSSIP_CAP	(4 + MLNODE_MAX_GOSSIP * (2 + ML_TX_MAX_LEN))
 
 struct mlnode {
@@ -448,7 +447,7 @@ static int cb_get_txs(void *ctx, uint64_t height, struct ml_tx *txs,
 	int ret;
 
 	(void)height;
-	ret = mlpool_take(n->pool, max, TAKE_BYTES, txs);
+	ret = mlpool_take(n->pool, max, MLNODE_TAKE_BYTES, txs);
 	if (ret < 0)
 		return ret;
 	*cnt = (uint32_t)ret;
@@ -794,7 +793,7 @@ int mlnode_open(const struct mlnode_cfg *cfg, struct mlnode **out)
 	if (cc.timeout_cap_ms < cc.timeout_base_ms)
 		cc.timeout_cap_ms = cc.timeout_base_ms;
 	cc.max_drift_s = 10;
-	cc.max_block_txs = 1024;
+	cc.max_block_txs = MLNODE_MAX_BLOCK_TXS;
 	ret = ml_cs_create(&cc, n->l, &n->ops, n, mono_ms(), &n->cs);
 	sodium_memzero(&cc, sizeof(cc));
 	if (ret) {

@@ -66,6 +66,15 @@ struct mlnode_cfg {
 #define MLNODE_BLOCK_PERIOD_MS	1000
 #define MLNODE_TIMEOUT_BASE_MS	1000
 #define MLNODE_TIMEOUT_CAP_MS	8000
+/*
+ * Transactions per proposal (and MLNODE_TAKE_BYTES of them at most): a
+ * block a second must carry more than the Ed25519 ceiling of a cluster
+ * (verifies/s x cores / validators, a few thousand on a laptop), so the
+ * period is never what limits the throughput; 8192 transfers are about
+ * 1.3 MB, far below ML_MAX_BLOCK_BYTES.
+ */
+#define MLNODE_MAX_BLOCK_TXS	8192
+#define MLNODE_TAKE_BYTES	(4u << 20)
 
 struct mlnode;
 

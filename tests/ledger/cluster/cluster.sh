@@ -523,7 +523,7 @@ bench_txs() {	# bench_txs FIRST-NONCE COUNT: interleaved by sender
 }
 
 bench() {
-	local i vps cores total tps ceiling out final secs p50 p99 sub rate
+	local i vps cores total tps ceiling out final secs p50 p99 sub rate load
 	local ctls=()
 	SCEN=bench
 	USERS=64
@@ -533,21 +533,23 @@ bench() {
 	wait_height 1 1 "$FINAL_S"
 	bench_txs 0 60 > "$R/bench.txs"
 	total=$(wc -l < "$R/bench.txs")
+	load=$(cut -d' ' -f1-3 /proc/loadavg)
 	vps=$("$MLCLUSTER" verify-rate)
 	cores=$(nproc)
 	out=$("$MLCLUSTER" bench --db "$R/db1" "${ctls[@]}" --timeout-s 300 \
-		< "$R/bench.txs")
+		< "$R/bench.txs" 2> "$R/bench.timeline")
 	read -r _ final _ _ _ secs _ p50 _ p99 _ sub <<< "$out"
 	tps=$(awk -v f="$final" -v s="$secs" 'BEGIN { printf "%.0f", f / s }')
 	ceiling=$(awk -v v="$vps" -v c="$cores" 'BEGIN { printf "%.0f", v * c / 4 }')
 	echo "bench-ledger-cluster: 4 mlnode processes in network namespaces, block period $BLOCK_MS ms"
 	echo "  ed25519 verify: $vps/s on one core, $cores cores; ceiling (verifies/s x cores / validators): $ceiling tx/s"
+	echo "  load average before the run: $load (a shared machine lowers the ratio)"
 	echo "  throughput: $final of $total transfers final in $secs s (admitted in $sub s)"
 	awk -v t="$tps" -v c="$ceiling" 'BEGIN { printf "  throughput: %d tx/s; ratio %.2f (goal >= 0.5)\n", t, t / c }'
 	rate=$((tps / 10 > 5 ? tps / 10 : 5))
 	bench_txs 60 3 > "$R/bench2.txs"
 	out=$("$MLCLUSTER" bench --db "$R/db1" "${ctls[@]}" --timeout-s 300 \
-		--rate "$rate" < "$R/bench2.txs")
+		--rate "$rate" < "$R/bench2.txs" 2> "$R/bench2.timeline")
 	read -r _ final _ total _ secs _ p50 _ p99 _ sub <<< "$out"
 	stop_all
 	awk -v a="$p50" -v b="$p99" -v p="$BLOCK_MS" -v r="$rate" -v f="$final" -v n="$total" 'BEGIN {

@@ -674,6 +674,9 @@ static void scan(const char *db, uint64_t *seen, struct pend *p, size_t np,
 		uint32_t i;
 
 		if (!ml_block_decode(buf, len, &b)) {
+			/* the timeline, for the post-mortem of a slow run */
+			fprintf(stderr, "block %llu txs %u seen %.3f\n",
+				(unsigned long long)b.hdr.height, b.ntx, t);
 			for (i = 0; i < b.ntx; i++) {
 				struct pend key, *x;
 
@@ -767,6 +770,7 @@ static int cmd_bench(int argc, char **argv)
 		 * is not what limits the rate
 		 */
 		t0 = now_s();
+		fprintf(stderr, "start %.3f\n", t0);
 		for (c = 0; c < nctl; c++)
 			nxt[c] = (size_t)c;
 		while (done < np && now_s() - t0 < limit) {
