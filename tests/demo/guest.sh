@@ -206,7 +206,7 @@ step "the home gateway: settled joins as the 4th validator (its key in the vTPM)
 	"settled catches up from genesis, then votes; the operator registers the meters through it"
 "$SETTLED" -f -c "$tmp/settled.conf" >"$tmp/settled.log" 2>&1 &
 spid=$!
-pids+=($spid)
+pids+=("$spid")
 wait_up 300 "settled started" grep -q 'info: started' "$tmp/settled.log"
 grep -o 'network chain 1 at height [0-9]*: validator.*' "$tmp/settled.log" | sed 's/^/   settled: /'
 grep -q 'network chain 1 .*: validator' "$tmp/settled.log" || die "settled is not a validator"
