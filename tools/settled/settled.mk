@@ -40,7 +40,8 @@ SETTLED_OBJS := $(patsubst $(SETTLED_DIR)/%.c,$(SETTLED_OUT)/obj/%.o,$(SETTLED_S
 # the pure parts, unit tested on the host
 SETTLED_PURE := $(addprefix $(SETTLED_DIR)/,config.c interval.c merkle.c spool.c log.c \
 	dispatch.c txerr.c)
-SETTLED_UNITS := test_config test_merkle test_interval test_spool test_dispatch test_txerr
+SETTLED_UNITS := test_config test_merkle test_interval test_spool test_dispatch test_txerr \
+	test_scan
 SETTLED_UNIT_BINS := $(addprefix $(SETTLED_OUT)/,$(SETTLED_UNITS))
 SETTLED_MLTPM_A := $(MLTPM_OUT)/libmltpm.a
 # [ledger] mode = network: the consensus node (lib/consensus/node.mk)
@@ -106,6 +107,15 @@ $(SETTLED_OUT)/test_%: $(SETTLED_TDIR)/test_%.c $(SETTLED_PURE) $(wildcard $(SET
 	@mkdir -p $(dir $@)
 	$(SETTLED_Q)$(CC) $(SETTLED_WARN) $(SETTLED_SAN) $(SETTLED_INC) $(SETTLED_PKG_CFLAGS) \
 		-o $@ $< $(SETTLED_PURE) $(SETTLED_PKG_LIBS) -lcmocka
+
+# the dispatch scan against a real ledger: libmlledger's sanitized objects
+# and its test helpers (certified blocks, gateway keys)
+$(SETTLED_OUT)/test_scan: $(SETTLED_TDIR)/test_scan.c $(SETTLED_DIR)/scan.c $(SETTLED_PURE) \
+		$(LEDGER_SOBJS) $(LEDGER_THELP) $(wildcard $(SETTLED_DIR)/*.h)
+	@mkdir -p $(dir $@)
+	$(SETTLED_Q)$(CC) $(SETTLED_WARN) $(SETTLED_SAN) $(SETTLED_INC) -I$(LEDGER_TDIR) \
+		$(SETTLED_PKG_CFLAGS) -o $@ $< $(SETTLED_DIR)/scan.c $(LEDGER_TDIR)/helpers.c \
+		$(SETTLED_PURE) $(LEDGER_SOBJS) $(SETTLED_PKG_LIBS) $(LEDGER_PKG_LIBS) -lcmocka
 
 check-settled-host: $(SETTLED_OUT)/settled $(SETTLED_UNIT_BINS) $(BUILD)/tools/ledgerctl/ledgerctl
 	$(SETTLED_Q)set -e; export CMOCKA_MESSAGE_OUTPUT=TAP; \
