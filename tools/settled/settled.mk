@@ -12,6 +12,11 @@
 #   make check-settled-guest   settled against the simulated meters in a
 #                              QEMU guest with its own vTPM (run-guest --tpm,
 #                              /dev/tpmrm0), kill -9 loop (in make check)
+#   make check-settled-dispatch settled in network mode next to an mlnode
+#                              validator in a QEMU guest: instructions of
+#                              another submitter executed once, acknowledged,
+#                              across kill -9; expired ones not executed;
+#                              the compliance line (in make check)
 #   make settled-deps          the Debian packages all of that needs
 #
 # SETTLED_KILL_LOOPS sets the kill -9 iterations of the guest test (20, to
@@ -54,7 +59,8 @@ SETTLED_Q := @
 endif
 
 .PHONY: settled install-settled check-settled-host check-settled-guest \
-	check-settled-long settled-deps settled-guest-tests
+	check-settled-long settled-deps settled-guest-tests settled-dispatch-tests \
+	check-settled-dispatch
 
 settled: $(SETTLED_OUT)/settled
 
@@ -137,6 +143,16 @@ check-settled-guest: settled-guest-tests
 		--log $(BUILD)/qemu/settled.log --tpm $(SETTLED_OUT)/vtpm \
 		--insmod kernel/meterlink_sim.ko --insmod kernel/meterlink.ko \
 		-- $(CURDIR)/$(SETTLED_TDIR)/guest.sh $(SETTLED_KILL_LOOPS)
+
+# dispatch instructions from another submitter on a network chain: settled
+# as a follower of one mlnode validator in a QEMU guest (tests/settled/network.sh)
+settled-dispatch-tests: $(SETTLED_OUT)/settled $(SETTLED_OUT)/mktx mlnode $(BUILD)/demo/mkgenesis
+
+check-settled-dispatch: settled-dispatch-tests
+	$(SETTLED_Q)METERLINK_BUILD=$(BUILD) tests/qemu/run-guest --timeout $${SETTLED_TEST_TIMEOUT:-900} \
+		--log $${SETTLED_DISPATCH_LOG:-$(BUILD)/qemu/settled-dispatch.log} \
+		--insmod kernel/meterlink_sim.ko --insmod kernel/meterlink.ko \
+		-- $(CURDIR)/$(SETTLED_TDIR)/network.sh
 
 check-settled-long:
 	$(SETTLED_Q)$(MAKE) --no-print-directory check-settled-guest SETTLED_KILL_LOOPS=50 \
