@@ -157,7 +157,7 @@ ran() { grep -c "^$1 " "$tmp/exec.log"; }
 
 # ---- an instruction from the operator, at the other node ----
 phase "dispatch 1"
-t1=$(even_after 10)
+t1=$(even_after 20)
 dispatch 0 1 9000 "$t1" $((t1 + 4)) || { diag <"$tmp/submit.out"; not_ok "the mlnode takes the operator's instruction"; }
 check "instruction 1 (import limit 9000 W) is acknowledged with accept on the validator's chain" \
 	wait_for 120 status_is 1 9000 "$t1" 1

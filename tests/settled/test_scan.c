@@ -118,10 +118,10 @@ static void finds_ours_once(void **state)
 
 	(void)state;
 	/* one block per call: block 1 holds no instruction */
-	assert_int_equal(scan_dispatches(C.l, sp, 1, &h), 0);
+	assert_int_equal(scan_dispatches(C.l, sp, 3, 1, &h), 0);
 	assert_int_equal(h, 1);
 	assert_int_equal(kept_height(), 1);
-	assert_int_equal(scan_dispatches(C.l, sp, 100, &h), 2);
+	assert_int_equal(scan_dispatches(C.l, sp, 3, 100, &h), 2);
 	assert_int_equal(h, 3);
 	assert_int_equal(kept_height(), 3);
 	assert_int_equal(in_state(0, d), 2);
@@ -133,7 +133,7 @@ static void finds_ours_once(void **state)
 	assert_memory_equal(d[1].id, idc, 32);
 	assert_int_equal(d[1].value, -3000);
 	/* nothing new: nothing found, height kept */
-	assert_int_equal(scan_dispatches(C.l, sp, 100, &h), 0);
+	assert_int_equal(scan_dispatches(C.l, sp, 3, 100, &h), 0);
 	assert_int_equal(h, 3);
 }
 
@@ -146,7 +146,7 @@ static void lost_height_finds_nothing_twice(void **state)
 	(void)state;
 	assert_int_equal(spool_dispatch_set(sp, ida, 1, ML_ACK_ACCEPT, 0), 0);
 	assert_int_equal(spool_kv_set(sp, SCAN_KEY, "0"), 0);
-	assert_int_equal(scan_dispatches(C.l, sp, 100, &h), 0);
+	assert_int_equal(scan_dispatches(C.l, sp, 3, 100, &h), 0);
 	assert_int_equal(h, 3);
 	assert_int_equal(in_state(1, d), 1);
 	assert_memory_equal(d[0].id, ida, 32);
@@ -162,12 +162,19 @@ static void bad_heights_rescan(void **state)
 
 	(void)state;
 	assert_int_equal(spool_kv_set(sp, SCAN_KEY, "12x"), 0);
-	assert_int_equal(scan_dispatches(C.l, sp, 100, &h), 0);
+	assert_int_equal(scan_dispatches(C.l, sp, 3, 100, &h), 0);
 	assert_int_equal(h, 3);
 	assert_int_equal(kept_height(), 3);
+	/* up to the final height given, not the ledger's own idea of it */
+	assert_int_equal(spool_kv_set(sp, SCAN_KEY, "1"), 0);
+	assert_int_equal(scan_dispatches(C.l, sp, 2, 100, &h), 0);
+	assert_int_equal(h, 2);
+	assert_int_equal(kept_height(), 2);
+	assert_int_equal(scan_dispatches(C.l, sp, 3, 100, &h), 0);
+	assert_int_equal(h, 3);
 	/* a chain lower than the height kept: a new chain at the same path */
 	assert_int_equal(spool_kv_set(sp, SCAN_KEY, "1000"), 0);
-	assert_int_equal(scan_dispatches(C.l, sp, 2, &h), 0);
+	assert_int_equal(scan_dispatches(C.l, sp, 3, 2, &h), 0);
 	assert_int_equal(h, 2);
 	assert_int_equal(kept_height(), 2);
 	assert_int_equal(in_state(1, d) + in_state(0, d), 2);
@@ -192,7 +199,7 @@ static void unreadable_block_keeps_nothing(void **state)
 	assert_int_equal(sqlite3_exec(db, "DELETE FROM blocks WHERE height = 3", NULL, NULL,
 				      NULL), SQLITE_OK);
 	sqlite3_close(db);
-	assert_int_equal(scan_dispatches(C.l, sp, 100, &h), -ENOENT);
+	assert_int_equal(scan_dispatches(C.l, sp, 3, 100, &h), -ENOENT);
 	assert_int_equal(h, 77);
 	assert_int_equal(in_state(0, d), 0);
 	assert_int_equal(spool_kv_get(sp, SCAN_KEY, (char[32]){ 0 }, 32), -ENOENT);

@@ -75,25 +75,24 @@ static int scan_block(struct ml_ledger *l, struct spool *sp, uint64_t h)
 	return ret < 0 ? ret : found;
 }
 
-int scan_dispatches(struct ml_ledger *l, struct spool *sp, uint32_t max, uint64_t *height)
+int scan_dispatches(struct ml_ledger *l, struct spool *sp, uint64_t top, uint32_t max,
+		    uint64_t *height)
 {
-	struct ml_ledger_info info;
 	uint64_t from, to, h;
 	char v[32];
 	int ret, found = 0, reset = 0;
 
-	ret = ml_ledger_info(l, &info);
-	ret = ret ? ret : scan_height(sp, &from);
+	ret = scan_height(sp, &from);
 	if (ret)
 		return ret;
-	if (from > info.height) {
+	if (from > top) {
 		log_warn("the chain is at height %" PRIu64 ", below the %" PRIu64 " blocks already"
 			 " looked through for dispatch instructions: a new chain, looked through"
-			 " from block 1", info.height, from);
+			 " from block 1", top, from);
 		from = 0;
 		reset = 1;
 	}
-	to = info.height - from > max ? from + max : info.height;
+	to = top - from > max ? from + max : top;
 	if (to == from && !reset) {
 		if (height)
 			*height = to;

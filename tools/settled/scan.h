@@ -20,13 +20,16 @@
 #define SCAN_KEY	"dispatch_scan_height"
 
 /*
- * Scans at most @max blocks after the spool's scan height up to the
- * ledger's height (every block of @l is final). Returns the number of
+ * Scans at most @max blocks after the spool's scan height up to @top, the
+ * height of the last final block of @l (chain_height(): in network mode
+ * the node's connection applies the blocks, so @l's own ml_ledger_info()
+ * is not the chain's height). Returns the number of
  * instructions recorded now, or -errno with nothing changed; *@height
  * (may be NULL) is the height scanned to. A scan height above the chain's
  * (a new chain at the same path) or one that is not a number is reported
  * and the scan starts again at block 1: recording is idempotent.
  */
-int scan_dispatches(struct ml_ledger *l, struct spool *sp, uint32_t max, uint64_t *height);
+int scan_dispatches(struct ml_ledger *l, struct spool *sp, uint64_t top, uint32_t max,
+		    uint64_t *height);
 
 #endif

@@ -221,15 +221,14 @@ static uint32_t gather(struct worker *w, struct round *rd)
 static void scan(struct worker *w)
 {
 	struct ml_ledger *l = chain_ledger(w->ch);
-	struct ml_ledger_info info;
-	uint64_t h = 0;
+	uint64_t h = 0, top;
 	int ret;
 
-	if (!l || ml_ledger_info(l, &info))
+	if (!l || chain_height(w->ch, &top))
 		return;	/* the submission says why */
 	do {
-		ret = scan_dispatches(l, w->sp, SCAN_SLICE, &h);
-	} while (ret >= 0 && h < info.height && !stopping(w));
+		ret = scan_dispatches(l, w->sp, top, SCAN_SLICE, &h);
+	} while (ret >= 0 && h < top && !stopping(w));
 	if (ret < 0 && !w->scan_failing)
 		log_err("looking for dispatch instructions in the final blocks: %s; tried again"
 			" next round", strerror(-ret));
