@@ -111,8 +111,11 @@ op=$("$MKTX" pubkey 4)
 [[ $gw =~ ^[0-9a-f]{64}$ && $val =~ ^[0-9a-f]{64}$ ]] ||
 	{ diag <"$tmp/err"; echo "Bail out! keys"; exit 1; }
 printf '%s tcp://127.0.0.1:7811\n%s tcp://127.0.0.1:7812\n' "$val" "$gw" >"$tmp/peers"
-# interval 2 s, no gate closure, intervals settle 4 s after they end
-"$MKGEN" "$tmp/genesis" 7 2 0 4 "$val:v:0" "$gw:o:0" "$op:o:0" >"$tmp/err" 2>&1 ||
+# interval 2 s, no gate closure, intervals settle 30 s after they end: no
+# report gets late between settled's dry run and the validator's block (a
+# known limit, Documentation/settled.rst: one refused there holds up the
+# gateway's later transactions)
+"$MKGEN" "$tmp/genesis" 7 2 0 30 "$val:v:0" "$gw:o:0" "$op:o:0" >"$tmp/err" 2>&1 ||
 	{ diag <"$tmp/err"; echo "Bail out! mkgenesis"; exit 1; }
 
 "$MLNODE" run --key "$tmp/v.key" --genesis "$tmp/genesis" --db "$tmp/v.db" \
