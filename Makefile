@@ -113,7 +113,7 @@ check: check-deps
 	$(Q)$(MAKE) --no-print-directory check-ledger-cluster
 	$(Q)tests/qemu/selftest.sh
 	$(Q)tests/run-kselftests.sh
-	$(Q)$(MAKE) --no-print-directory check-meterctl-guest check-settled-guest check-udev check-dkms check-deb check-install
+	$(Q)$(MAKE) --no-print-directory check-meterctl-guest check-settled-guest check-settled-dispatch check-udev check-dkms check-deb check-install
 	$(Q)$(MAKE) --no-print-directory check-arm64
 	$(Q)tests/run-debug-kernel.sh
 

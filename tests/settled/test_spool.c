@@ -280,6 +280,36 @@ static void test_unregistered_meters_are_listed(void **state)
 	spool_close(s);
 }
 
+/* recording an instruction again (a scan read again) changes nothing */
+static void test_dispatch_add_is_idempotent(void **state)
+{
+	struct spool_dispatch d = { .id = { 1 }, .meter = { 0x42 }, .kind = 1, .value = 500,
+				    .start = 100, .end = 200 }, e = d, got[4];
+	struct spool *s;
+	size_t n;
+	int64_t m;
+
+	(void)state;
+	s = fresh(&m);
+	e.id[0] = 2;
+	assert_int_equal(spool_has_meter(s, key), 1);
+	assert_int_equal(spool_has_meter(s, e.id), 0);
+	assert_int_equal(spool_dispatch_add(s, &d), 1);
+	assert_int_equal(spool_dispatch_add(s, &e), 1);
+	assert_int_equal(spool_dispatch_set(s, d.id, 1, 1, 0), 0);
+	d.value = 999;	/* the same id can only be the same instruction */
+	assert_int_equal(spool_dispatch_add(s, &d), 0);
+	assert_int_equal(spool_dispatch_add(s, &e), 0);
+	assert_int_equal(spool_dispatches(s, 1, got, 4, &n), 0);
+	assert_int_equal(n, 1);
+	assert_int_equal(got[0].value, 500);
+	assert_int_equal(got[0].ack, 1);
+	assert_int_equal(spool_dispatches(s, 0, got, 4, &n), 0);
+	assert_int_equal(n, 1);
+	assert_memory_equal(got[0].id, e.id, 32);
+	spool_close(s);
+}
+
 static void test_not_a_database_is_an_error(void **state)
 {
 	struct spool *s;
@@ -308,6 +338,7 @@ int main(void)
 		cmocka_unit_test(test_report_states_keep_order),
 		cmocka_unit_test(test_prune_keeps_open_intervals),
 		cmocka_unit_test(test_unregistered_meters_are_listed),
+		cmocka_unit_test(test_dispatch_add_is_idempotent),
 		cmocka_unit_test(test_not_a_database_is_an_error),
 	};
 

@@ -213,6 +213,24 @@ struct ml_ledger *chain_ledger(struct chain *ch)
 	return ledger(ch) ? NULL : ch->l;
 }
 
+int chain_height(struct chain *ch, uint64_t *height)
+{
+	struct ml_ledger_info info;
+	int ret;
+
+	if (ch->node) {
+		pthread_mutex_lock(&ch->mu);
+		*height = ch->height;
+		pthread_mutex_unlock(&ch->mu);
+		return 0;
+	}
+	ret = ledger(ch);
+	ret = ret ? ret : ml_ledger_info(ch->l, &info);
+	if (!ret)
+		*height = info.height;
+	return ret;
+}
+
 int chain_nonce(struct chain *ch, uint64_t *nonce)
 {
 	int ret = ledger(ch);
@@ -254,7 +272,6 @@ static int all_final(struct chain *ch, const struct ml_tx *txs, uint32_t n)
  */
 static int net_submit(struct chain *ch, struct ml_tx *txs, uint32_t n, uint64_t *height)
 {
-	struct ml_ledger_info info;
 	struct timespec dl;
 	uint32_t i;
 	int ret = chain_check(ch, txs, n);
@@ -285,11 +302,9 @@ static int net_submit(struct chain *ch, struct ml_tx *txs, uint32_t n, uint64_t 
 			ret = all_final(ch, txs, n) ? 0 : -EAGAIN;
 			break;
 		}
+	if (!ret)
+		*height = ch->height;	/* the node's; ch->l applies no blocks */
 	pthread_mutex_unlock(&ch->mu);
-	if (!ret)
-		ret = ml_ledger_info(ch->l, &info);
-	if (!ret)
-		*height = info.height;
 	return ret;
 }
 

@@ -36,6 +36,9 @@ int chain_submit(struct chain *ch, struct ml_tx *txs, uint32_t n, uint64_t *heig
 /* would @txs (signed) be accepted in a block now? nothing is kept */
 int chain_check(struct chain *ch, const struct ml_tx *txs, uint32_t n);
 struct ml_ledger *chain_ledger(struct chain *ch);
+/* the height of the last final block (network mode: as the node applied
+ * it; chain_ledger()'s own ml_ledger_info() only knows its own blocks) */
+int chain_height(struct chain *ch, uint64_t *height);
 /* the account (Ed25519 public key) that signs this gateway's txs */
 void chain_account(const struct chain *ch, uint8_t pk[32]);
 

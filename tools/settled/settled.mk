@@ -12,6 +12,11 @@
 #   make check-settled-guest   settled against the simulated meters in a
 #                              QEMU guest with its own vTPM (run-guest --tpm,
 #                              /dev/tpmrm0), kill -9 loop (in make check)
+#   make check-settled-dispatch settled in network mode next to an mlnode
+#                              validator in a QEMU guest: instructions of
+#                              another submitter executed once, acknowledged,
+#                              across kill -9; expired ones not executed;
+#                              the compliance line (in make check)
 #   make settled-deps          the Debian packages all of that needs
 #
 # SETTLED_KILL_LOOPS sets the kill -9 iterations of the guest test (20, to
@@ -40,7 +45,8 @@ SETTLED_OBJS := $(patsubst $(SETTLED_DIR)/%.c,$(SETTLED_OUT)/obj/%.o,$(SETTLED_S
 # the pure parts, unit tested on the host
 SETTLED_PURE := $(addprefix $(SETTLED_DIR)/,config.c interval.c merkle.c spool.c log.c \
 	dispatch.c txerr.c)
-SETTLED_UNITS := test_config test_merkle test_interval test_spool test_dispatch test_txerr
+SETTLED_UNITS := test_config test_merkle test_interval test_spool test_dispatch test_txerr \
+	test_scan
 SETTLED_UNIT_BINS := $(addprefix $(SETTLED_OUT)/,$(SETTLED_UNITS))
 SETTLED_MLTPM_A := $(MLTPM_OUT)/libmltpm.a
 # [ledger] mode = network: the consensus node (lib/consensus/node.mk)
@@ -53,7 +59,8 @@ SETTLED_Q := @
 endif
 
 .PHONY: settled install-settled check-settled-host check-settled-guest \
-	check-settled-long settled-deps settled-guest-tests
+	check-settled-long settled-deps settled-guest-tests settled-dispatch-tests \
+	check-settled-dispatch
 
 settled: $(SETTLED_OUT)/settled
 
@@ -107,6 +114,15 @@ $(SETTLED_OUT)/test_%: $(SETTLED_TDIR)/test_%.c $(SETTLED_PURE) $(wildcard $(SET
 	$(SETTLED_Q)$(CC) $(SETTLED_WARN) $(SETTLED_SAN) $(SETTLED_INC) $(SETTLED_PKG_CFLAGS) \
 		-o $@ $< $(SETTLED_PURE) $(SETTLED_PKG_LIBS) -lcmocka
 
+# the dispatch scan against a real ledger: libmlledger's sanitized objects
+# and its test helpers (certified blocks, gateway keys)
+$(SETTLED_OUT)/test_scan: $(SETTLED_TDIR)/test_scan.c $(SETTLED_DIR)/scan.c $(SETTLED_PURE) \
+		$(LEDGER_SOBJS) $(LEDGER_THELP) $(wildcard $(SETTLED_DIR)/*.h)
+	@mkdir -p $(dir $@)
+	$(SETTLED_Q)$(CC) $(SETTLED_WARN) $(SETTLED_SAN) $(SETTLED_INC) -I$(LEDGER_TDIR) \
+		$(SETTLED_PKG_CFLAGS) -o $@ $< $(SETTLED_DIR)/scan.c $(LEDGER_TDIR)/helpers.c \
+		$(SETTLED_PURE) $(LEDGER_SOBJS) $(SETTLED_PKG_LIBS) $(LEDGER_PKG_LIBS) -lcmocka
+
 check-settled-host: $(SETTLED_OUT)/settled $(SETTLED_UNIT_BINS) $(BUILD)/tools/ledgerctl/ledgerctl
 	$(SETTLED_Q)set -e; export CMOCKA_MESSAGE_OUTPUT=TAP; \
 	for t in $(SETTLED_UNIT_BINS); do echo "# $$(basename $$t)"; \
@@ -127,6 +143,16 @@ check-settled-guest: settled-guest-tests
 		--log $(BUILD)/qemu/settled.log --tpm $(SETTLED_OUT)/vtpm \
 		--insmod kernel/meterlink_sim.ko --insmod kernel/meterlink.ko \
 		-- $(CURDIR)/$(SETTLED_TDIR)/guest.sh $(SETTLED_KILL_LOOPS)
+
+# dispatch instructions from another submitter on a network chain: settled
+# as a follower of one mlnode validator in a QEMU guest (tests/settled/network.sh)
+settled-dispatch-tests: $(SETTLED_OUT)/settled $(SETTLED_OUT)/mktx mlnode $(BUILD)/demo/mkgenesis
+
+check-settled-dispatch: settled-dispatch-tests
+	$(SETTLED_Q)METERLINK_BUILD=$(BUILD) tests/qemu/run-guest --timeout $${SETTLED_TEST_TIMEOUT:-900} \
+		--log $${SETTLED_DISPATCH_LOG:-$(BUILD)/qemu/settled-dispatch.log} \
+		--insmod kernel/meterlink_sim.ko --insmod kernel/meterlink.ko \
+		-- $(CURDIR)/$(SETTLED_TDIR)/network.sh
 
 check-settled-long:
 	$(SETTLED_Q)$(MAKE) --no-print-directory check-settled-guest SETTLED_KILL_LOOPS=50 \

@@ -710,6 +710,7 @@ int spool_dispatch_add(struct spool *s, const struct spool_dispatch *d)
 	sqlite3_stmt *st = prep(s, "INSERT OR IGNORE INTO dispatches(id, meter, kind, value, start,"
 				" end_, n) VALUES(?,?,?,?,?,?, (SELECT coalesce(max(n), 0) + 1"
 				" FROM dispatches))");
+	int ret;
 
 	if (!st)
 		return -EIO;
@@ -719,7 +720,8 @@ int spool_dispatch_add(struct spool *s, const struct spool_dispatch *d)
 	sqlite3_bind_int64(st, 4, d->value);
 	sqlite3_bind_int64(st, 5, (int64_t)d->start);
 	sqlite3_bind_int64(st, 6, (int64_t)d->end);
-	return done(st);
+	ret = done(st);
+	return ret ? ret : sqlite3_changes(s->db) > 0;
 }
 
 int spool_dispatches(struct spool *s, int state, struct spool_dispatch *d, size_t max, size_t *n)

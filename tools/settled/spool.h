@@ -118,9 +118,11 @@ int spool_user_tx_state(struct spool *s, const uint8_t txid[32], int *state, uin
 			int *err);
 
 /*
- * Dispatch instructions for this gateway's meters found final on the chain:
- * state 0 to execute, 1 executed (ack = ML_ACK_*, result = the executor's
- * exit status or -errno) with the acknowledgement to submit, 2 acknowledged.
+ * Dispatch instructions for this gateway's meters found final on the chain
+ * (scan.h): state 0 to execute, 1 executed (ack = ML_ACK_*, result = the
+ * executor's exit status or -errno) with the acknowledgement to submit,
+ * 2 acknowledged, 3 done (compliance logged; or rejected; or expired
+ * before it could run: ack 0, result -ETIME, never executed).
  */
 struct spool_dispatch {
 	uint8_t id[32], meter[32];
@@ -131,6 +133,8 @@ struct spool_dispatch {
 };
 /* 1 if @key is one of this gateway's meters */
 int spool_has_meter(struct spool *s, const uint8_t key[32]);
+/* 1 if recorded now (state 0), 0 if the id was recorded already (its
+ * state is kept), or -errno */
 int spool_dispatch_add(struct spool *s, const struct spool_dispatch *d);
 int spool_dispatches(struct spool *s, int state, struct spool_dispatch *d, size_t max, size_t *n);
 int spool_dispatch_set(struct spool *s, const uint8_t id[32], int state, int ack, int result);

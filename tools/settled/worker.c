@@ -15,6 +15,7 @@
 #include "dispatch.h"
 #include "log.h"
 #include "query.h"
+#include "scan.h"
 #include "spool.h"
 #include "txerr.h"
 #include "worker.h"
@@ -37,7 +38,7 @@ struct worker {
 	struct chain *ch;
 	uint8_t pub[64];
 	struct worker_stats st;
-	int failing;
+	int failing, scan_failing;
 };
 
 static void report_of(const struct worker *w, const struct spool_report *s,
@@ -210,28 +211,39 @@ static uint32_t gather(struct worker *w, struct round *rd)
 	return n;
 }
 
-/* a dispatch that reached the chain: ours to execute if it names our meter */
-static void found_dispatch(struct worker *w, const struct ml_tx *tx)
+/*
+ * Looks through the blocks final since the last scan for instructions
+ * naming our meters, in slices of SCAN_SLICE blocks (each one spool
+ * transaction), so a long chain on a first start does not hold the
+ * worker for long at a time.
+ */
+#define SCAN_SLICE	256
+static void scan(struct worker *w)
 {
-	struct spool_dispatch d = { 0 };
+	struct ml_ledger *l = chain_ledger(w->ch);
+	uint64_t h = 0, top;
+	int ret;
 
-	if (tx->kind != ML_TX_DISPATCH || spool_has_meter(w->sp, tx->u.dispatch.meter) != 1)
-		return;
-	ml_tx_id(tx, d.id);
-	memcpy(d.meter, tx->u.dispatch.meter, 32);
-	d.kind = tx->u.dispatch.kind;
-	d.value = tx->u.dispatch.value;
-	d.start = tx->u.dispatch.start;
-	d.end = tx->u.dispatch.end;
-	if (spool_dispatch_add(w->sp, &d))
-		log_err("cannot record a dispatch instruction in the spool");
+	if (!l || chain_height(w->ch, &top))
+		return;	/* the submission says why */
+	do {
+		ret = scan_dispatches(l, w->sp, top, SCAN_SLICE, &h);
+	} while (ret >= 0 && h < top && !stopping(w));
+	if (ret < 0 && !w->scan_failing)
+		log_err("looking for dispatch instructions in the final blocks: %s; tried again"
+			" next round", strerror(-ret));
+	w->scan_failing = ret < 0;
 }
 
 /*
  * Executes the instructions found final: the executor runs here, in the
- * worker, never on the ingestion path. A crash between the run and the
- * spool update runs it again at the next start: executors must be
- * idempotent (they set a limit; they do not add to one).
+ * worker, never on the ingestion path. One whose window has ended already
+ * (found after a downtime, or on a first start against an existing chain)
+ * is not executed late: it is logged as expired and left unanswered, since
+ * the ledger takes no acknowledgement once the window is over. One whose
+ * window has begun is executed for what is left of it. A crash between
+ * the run and the spool update runs it again at the next start: executors
+ * must be idempotent (they set a limit; they do not add to one).
  */
 static void execute(struct worker *w)
 {
@@ -251,6 +263,17 @@ static void execute(struct worker *w)
 
 		memcpy(o.id, d[i].id, 32);
 		memcpy(o.meter, d[i].meter, 32);
+		if ((uint64_t)time(NULL) >= d[i].end) {
+			char id[17];
+
+			sodium_bin2hex(id, sizeof(id), d[i].id, 8);
+			log_warn("dispatch %s kind %u value %lld W for [%llu, %llu): expired before"
+				 " it could be executed; not executed, not acknowledged", id,
+				 d[i].kind, (long long)d[i].value, (unsigned long long)d[i].start,
+				 (unsigned long long)d[i].end);
+			spool_dispatch_set(w->sp, d[i].id, 3, 0, -ETIME);
+			continue;
+		}
 		r = dispatch_run(&c, &o);
 		if (r == 0)
 			log_info("dispatch kind %u value %lld W for [%llu, %llu): executor succeeded",
@@ -361,8 +384,6 @@ static void mark(struct worker *w, struct round *rd, size_t i, int err, uint64_t
 		if (err)
 			log_info("a submitted transaction was refused: %s",
 				 txerr_text(tx.kind, err));
-		else
-			found_dispatch(w, &tx);
 		return;
 	}
 	if (i >= rd->nm + rd->nr) {
@@ -520,6 +541,7 @@ static void *run(void *arg)
 		do {
 			signed_now = sign_some(w, SIGN_SLICE);
 			submit(w);
+			scan(w);
 			execute(w);
 			compliance(w);
 		} while (signed_now == SIGN_SLICE && !stopping(w));
