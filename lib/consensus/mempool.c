@@ -27,6 +27,8 @@ struct sender {
 	struct entry **e;	/* sorted by nonce */
 	uint32_t n;
 	size_t idx;		/* in mlpool.svec */
+	uint64_t base;		/* the account's nonce on the ledger ... */
+	uint64_t base_height;	/* ... at this height (0: not read yet) */
 };
 
 struct mlpool {
@@ -183,7 +185,7 @@ int mlpool_add(struct mlpool *p, const struct ml_tx *tx)
 	uint8_t buf[ML_TX_MAX_LEN];
 	struct entry *e;
 	struct sender *s;
-	uint64_t base;
+	uint64_t base, height;
 	size_t size;
 	uint32_t i;
 	int ret;
@@ -196,10 +198,23 @@ int mlpool_add(struct mlpool *p, const struct ml_tx *tx)
 		p->st.invalid++;
 		return -EINVAL;
 	}
-	ret = ml_ledger_balance(p->l, tx->sender, NULL, NULL, &base);
-	if (ret) {
-		p->st.invalid++;
-		return ret;
+	/* the account's nonce, read once per sender and height: a
+	 * ledger read per admission costs about as much as the verify
+	 */
+	height = ml_ledger_height(p->l) + 1;
+	s = sender_find(p, tx->sender);
+	if (s && s->base_height == height) {
+		base = s->base;
+	} else {
+		ret = ml_ledger_balance(p->l, tx->sender, NULL, NULL, &base);
+		if (ret) {
+			p->st.invalid++;
+			return ret;
+		}
+		if (s) {
+			s->base = base;
+			s->base_height = height;
+		}
 	}
 	if (tx->nonce < base) {
 		p->st.stale++;
@@ -215,7 +230,6 @@ int mlpool_add(struct mlpool *p, const struct ml_tx *tx)
 	e->tx = *tx;
 	e->size = (uint32_t)size;
 	ml_tx_id(tx, e->id);
-	s = sender_find(p, tx->sender);
 	/* a block applied without mlpool_remove_committed() left stale
 	 * entries; dropping them keeps every sender within max_ahead */
 	if (s && s->e[0]->tx.nonce < base) {
@@ -270,6 +284,8 @@ int mlpool_add(struct mlpool *p, const struct ml_tx *tx)
 			ret = -ENOMEM;
 			goto out;
 		}
+		s->base = base;
+		s->base_height = height;
 	}
 	i = lower_bound(s, tx->nonce);
 	memmove(s->e + i + 1, s->e + i, (s->n - i) * sizeof(*s->e));

@@ -98,6 +98,8 @@ struct mlnode_status {
 	bool validator;
 	uint32_t peers_connected;
 	uint64_t mempool;		/* transactions waiting */
+	uint64_t sig_verifies;		/* Ed25519 verifies of transactions */
+	uint64_t sig_cached;		/* checks answered by the cache */
 };
 void mlnode_status(struct mlnode *n, struct mlnode_status *st);
 

@@ -276,6 +276,10 @@ struct ml_ledger_info {
 	uint8_t state_root[ML_HASH_LEN];
 };
 int ml_ledger_info(struct ml_ledger *l, struct ml_ledger_info *info);
+/* The height as this handle knows it (found at open, or the last block it
+ * applied); no database read. Account state changes only with it.
+ */
+uint64_t ml_ledger_height(const struct ml_ledger *l);
 
 enum {
 	ML_APPLY_NO_CERT = 1 << 0,	/* block not final yet (proposing) */

@@ -27,7 +27,7 @@
 #include "state.h"
 
 #define SC_WAYS		4
-#define SC_SETS		8192	/* 32768 entries, 1 MiB of keys */
+#define SC_SETS		32768	/* 131072 entries, 4 MiB of keys */
 #define SC_KEY_LEN	32
 
 struct sc_set {

@@ -627,6 +627,11 @@ int ml_ledger_info(struct ml_ledger *l, struct ml_ledger_info *info)
 	return ret;
 }
 
+uint64_t ml_ledger_height(const struct ml_ledger *l)
+{
+	return l->height;
+}
+
 int ml_ledger_balance(struct ml_ledger *l, const uint8_t key[ML_KEY_LEN],
 		      int64_t *balance, int64_t *locked, uint64_t *nonce)
 {

@@ -215,6 +215,27 @@ static void test_stale_nonces_refused_and_evicted(void **state)
 	assert_true(is(&f->out[0], f, 1, 2));
 }
 
+/* The pool keeps each sender's ledger nonce per height: a block moves it
+ * on even when the pool is not told (no remove_committed).
+ */
+static void test_sender_nonce_follows_the_height(void **state)
+{
+	struct fix *f = *state;
+	struct ml_tx txs[2], tx;
+
+	add_ok(f, 0, 0);
+	txs[0] = tx_of(f, 0, 0, 1);
+	txs[1] = tx_of(f, 0, 1, 2);
+	memcpy(f->c.pend, txs, sizeof(txs));
+	f->c.npend = 2;
+	assert_int_equal(th_commit(&f->c, f->c.time + 5), 0);
+	tx = tx_of(f, 0, 1, 3);
+	assert_int_equal(mlpool_add(f->p, &tx), -EALREADY);
+	add_ok(f, 0, 2);
+	assert_int_equal(mlpool_take(f->p, 100, 1 << 20, f->out), 1);
+	assert_true(is(&f->out[0], f, 0, 2));
+}
+
 static void test_duplicates_refused(void **state)
 {
 	struct fix *f = *state;
@@ -404,6 +425,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_take_is_a_block_the_ledger_accepts, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_take_turns_and_limits, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_stale_nonces_refused_and_evicted, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_sender_nonce_follows_the_height,
+						setup, teardown),
 		cmocka_unit_test_setup_teardown(test_duplicates_refused, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_invalid_refused, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_full_pool_evicts_the_largest_sender_tail,

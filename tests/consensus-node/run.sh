@@ -192,6 +192,11 @@ expect_exit "genesis: the same validator twice" 2 "given twice" \
 	--validator "$K" --validator "$K"
 expect_exit "genesis: no validator" 2 "needs" \
 	"$M" genesis --out gx --chain-id 1 --interval 900 --settle-delay 0
+many=()
+for ((i = 0; i <= 1024; i++)); do many+=(--account "$(printf '%064x' "$i"):1"); done
+expect_exit "genesis: --account 1025 times" 2 "given too often" \
+	"$M" genesis --out gx --chain-id 1 --interval 900 --settle-delay 0 \
+	--validator "$K" "${many[@]}"
 check "genesis: nothing written by refused calls" [ ! -e gx ]
 expect_exit "keygen: an existing file is not overwritten" 2 "exists already" \
 	"$M" keygen --out k1

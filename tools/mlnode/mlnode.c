@@ -225,12 +225,15 @@ static int write_new(const char *path, const void *buf, size_t len, mode_t mode)
 }
 
 /* The command line of one subcommand: only the options it names. */
+/* how often an option may be repeated (--account of a genesis) */
+#define OPT_MAX_MULTI	1024
+
 struct opt {
 	const char *name;
 	int has_arg;
 	int multi;
 	int n;
-	const char *v[128];
+	const char *v[OPT_MAX_MULTI];
 };
 
 static int get_opts(int argc, char **argv, struct opt *o, size_t no)
@@ -297,7 +300,7 @@ static int cmd_genesis(int argc, char **argv)
 		{ "account", 1, 1, 0, { 0 } }, { "time", 1, 0, 0, { 0 } },
 	};
 	struct ml_genesis g = { .interval_len = 900 };
-	struct ml_genesis_account accts[3 * 128];
+	static struct ml_genesis_account accts[3 * OPT_MAX_MULTI];
 	uint8_t key[ML_KEY_LEN], *enc;
 	uint64_t v;
 	size_t len;
@@ -646,12 +649,14 @@ static void ctl_line(struct run *r, int fd, const char *line, size_t len)
 		return;
 	}
 	mlnode_status(r->node, &st);
-	send_json(fd, json_pack("{s:b,s:I,s:i,s:b,s:i,s:I}", "ok", 1,
+	send_json(fd, json_pack("{s:b,s:I,s:i,s:b,s:i,s:I,s:I,s:I}", "ok", 1,
 				"height", (json_int_t)st.height,
 				"round", (int)st.round,
 				"validator", st.validator,
 				"peers", (int)st.peers_connected,
-				"mempool", (json_int_t)st.mempool));
+				"mempool", (json_int_t)st.mempool,
+				"sig_verifies", (json_int_t)st.sig_verifies,
+				"sig_cached", (json_int_t)st.sig_cached));
 }
 
 static void client_close(struct client *c)

@@ -26,11 +26,15 @@
  *       one "# " line per finding and exits 1 on any violation
  *   mlcluster verify-rate
  *       Ed25519 verifies per second on one core
- *   mlcluster bench --db FILE --ctl SOCKET... [--rate TX/S] < TXLINES
+ *   mlcluster bench --db FILE --ctl SOCKET... [--rate TX/S] [--window N]
+ *                   < TXLINES
  *       submits the transactions round-robin to the sockets (pipelined;
- *       at most TX/S per second when given), watches the
- *       ledger FILE for the blocks that carry them and prints
- *       "final N of M seconds S p50 MS p99 MS submitted S"
+ *       at most TX/S per second when given; at most N submitted and not
+ *       yet final when given), watches the ledger FILE for the blocks
+ *       that carry them and prints "final N of M seconds S p50 MS p99 MS
+ *       submitted S steady TX/S": steady is the rate of the blocks after
+ *       the first that carried any of them (the pipeline filled), over
+ *       the time from that first block to the last
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -660,8 +664,13 @@ static int cmp_double(const void *a, const void *b)
 }
 
 /* Marks the transactions of blocks above *@seen final at @t. */
+struct steady {
+	double first, last;	/* when the first and last block were seen */
+	size_t after_first;	/* transactions final after the first block */
+};
+
 static void scan(const char *db, uint64_t *seen, struct pend *p, size_t np,
-		 double t, size_t *nfinal)
+		 double t, size_t *nfinal, struct steady *st)
 {
 	struct ml_ledger *l;
 	uint8_t *buf;
@@ -672,6 +681,7 @@ static void scan(const char *db, uint64_t *seen, struct pend *p, size_t np,
 	while (!ml_ledger_block(l, *seen + 1, &buf, &len)) {
 		struct ml_block b;
 		uint32_t i;
+		size_t had = *nfinal;
 
 		if (!ml_block_decode(buf, len, &b)) {
 			/* the timeline, for the post-mortem of a slow run */
@@ -690,6 +700,13 @@ static void scan(const char *db, uint64_t *seen, struct pend *p, size_t np,
 			}
 			ml_block_free(&b);
 		}
+		if (*nfinal > had) {
+			if (!st->first)
+				st->first = t;
+			else
+				st->after_first += *nfinal - had;
+			st->last = t;
+		}
 		free(buf);
 		(*seen)++;
 	}
@@ -700,9 +717,12 @@ static int cmd_bench(int argc, char **argv)
 {
 	static const struct option o[] = {
 		{ "db", 1, 0, 'd' }, { "ctl", 1, 0, 'c' },
-		{ "timeout-s", 1, 0, 't' }, { "rate", 1, 0, 'r' }, { 0 }
+		{ "timeout-s", 1, 0, 't' }, { "rate", 1, 0, 'r' },
+		{ "window", 1, 0, 'w' }, { 0 }
 	};
 	static char line[LINE_MAX_LEN], req[LINE_MAX_LEN + 64];
+	struct steady st = { 0 };
+	size_t window = 0;
 	const char *db = NULL, *paths[16];
 	struct ctl ctl[16];
 	size_t np = 0, cap = 0, nfinal = 0, i, nlat = 0, done = 0, refused = 0;
@@ -726,6 +746,7 @@ static int cmd_bench(int argc, char **argv)
 			break;
 		case 't': limit = (double)num(optarg); break;
 		case 'r': rate = (double)num(optarg); break;
+		case 'w': window = (size_t)num(optarg); break;
 		default: return 2;
 		}
 	}
@@ -779,6 +800,7 @@ static int cmd_bench(int argc, char **argv)
 			for (c = 0; c < nctl; c++) {
 				while (nxt[c] < np &&
 				       inflight[c] < BENCH_WINDOW &&
+				       (!window || sent - nfinal < window) &&
 				       (!rate || sent < rate * (now_s() - t0))) {
 					struct pend key, *x;
 
@@ -832,13 +854,13 @@ static int cmd_bench(int argc, char **argv)
 			}
 			if (now_s() - last_scan > 0.05) {
 				last_scan = now_s();
-				scan(db, &seen, sorted, np, last_scan, &nfinal);
+				scan(db, &seen, sorted, np, last_scan, &nfinal, &st);
 			}
 		}
 		tsub = now_s() - t0;
 		while (nfinal < np && now_s() - t0 < limit) {
 			usleep(20000);
-			scan(db, &seen, sorted, np, now_s(), &nfinal);
+			scan(db, &seen, sorted, np, now_s(), &nfinal, &st);
 		}
 		tend = now_s();
 		lat = calloc(np, sizeof(*lat));
@@ -846,9 +868,11 @@ static int cmd_bench(int argc, char **argv)
 			if (sorted[i].final)
 				lat[nlat++] = (sorted[i].final - sorted[i].sent) * 1e3;
 		qsort(lat, nlat, sizeof(*lat), cmp_double);
-		printf("final %zu of %zu seconds %.3f p50 %.0f p99 %.0f submitted %.3f\n",
+		printf("final %zu of %zu seconds %.3f p50 %.0f p99 %.0f submitted %.3f steady %.0f\n",
 		       nfinal, np, tend - t0, nlat ? lat[nlat / 2] : -1.0,
-		       nlat ? lat[nlat * 99 / 100] : -1.0, tsub);
+		       nlat ? lat[nlat * 99 / 100] : -1.0, tsub,
+		       st.last > st.first ?
+		       (double)st.after_first / (st.last - st.first) : 0.0);
 		free(lat);
 		free(sorted);
 	}
