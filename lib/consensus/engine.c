@@ -811,6 +811,8 @@ int ml_cs_create(const struct ml_cs_config *cfg, struct ml_ledger *l,
 	if (!e->cfg.max_block_txs)
 		e->cfg.max_block_txs = 1024;
 	e->l = l;
+	/* proposal, its check and the final apply: one execution */
+	ml_ledger_keep_execution(l, true);
 	e->ops = ops;
 	e->ctx = ctx;
 	e->now = now_ms;

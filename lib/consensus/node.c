@@ -952,11 +952,13 @@ void mlnode_status(struct mlnode *n, struct mlnode_status *st)
 	struct ml_ledger_info info = { 0 };
 	struct ml_cs_status cs;
 	struct ml_sigcache_stats sc;
+	struct ml_exec_stats xs;
 	struct mlpool_stats ps;
 	size_t i;
 
 	ml_ledger_info(n->l, &info);
 	ml_ledger_sigcache_stats(n->l, &sc);
+	ml_ledger_exec_stats(n->l, &xs);
 	ml_cs_status(n->cs, &cs);
 	mlpool_stats(n->pool, &ps);
 	memset(st, 0, sizeof(*st));
@@ -966,6 +968,8 @@ void mlnode_status(struct mlnode *n, struct mlnode_status *st)
 	st->mempool = ps.txs;
 	st->sig_verifies = sc.misses;
 	st->sig_cached = sc.hits;
+	st->executions = xs.runs;
+	st->exec_reused = xs.reused;
 	for (i = 0; i < n->npeers; i++) {
 		struct mlnet_peer_stats p;
 

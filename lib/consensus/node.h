@@ -100,6 +100,8 @@ struct mlnode_status {
 	uint64_t mempool;		/* transactions waiting */
 	uint64_t sig_verifies;		/* Ed25519 verifies of transactions */
 	uint64_t sig_cached;		/* checks answered by the cache */
+	uint64_t executions;		/* blocks executed (built or applied) */
+	uint64_t exec_reused;		/* builds and applies that reused one */
 };
 void mlnode_status(struct mlnode *n, struct mlnode_status *st);
 

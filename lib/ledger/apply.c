@@ -511,7 +511,8 @@ static int check_header(struct ml_ledger *l, const struct ml_block *b,
 		return ret;
 	if (memcmp(root, h->tx_root, ML_HASH_LEN))
 		return -EBADMSG;
-	ret = ml_validator_keys(l, &keys, &n);
+	/* the set before this block, also while its execution is kept */
+	ret = ml_validator_keys_committed(l, &keys, &n);
 	if (ret)
 		return ret;
 	/* round-robin proposer, as consensus picks it */
@@ -542,21 +543,63 @@ static int store_block(struct ml_ledger *l, const struct ml_block *b,
 	return ret ? ret : ml_chain_store(l, b->hdr.height, b->hdr.time, hash);
 }
 
+/* What execution depends on: the whole header but its result. */
+static void exec_key(const struct ml_block_header *h, uint8_t key[ML_HASH_LEN])
+{
+	struct ml_block_header c = *h;
+
+	memset(c.state_root, 0, ML_HASH_LEN);
+	ml_block_hash(&c, key);
+}
+
+static bool held_is(const struct ml_ledger *l, const uint8_t *key)
+{
+	return l->held && !memcmp(l->held_key, key, ML_HASH_LEN);
+}
+
+static void held_end(struct ml_ledger *l, const char *how)
+{
+	sqlite3_exec(l->db, how, NULL, NULL, NULL);
+	l->held = false;
+}
+
 int ml_ledger_apply_block(struct ml_ledger *l, const uint8_t *buf, size_t len,
 			  unsigned int flags)
 {
-	uint8_t root[ML_HASH_LEN], hash[ML_HASH_LEN];
+	uint8_t root[ML_HASH_LEN], hash[ML_HASH_LEN], key[ML_HASH_LEN];
 	struct ml_block b;
+	bool kept;
 	int ret;
 
 	ret = ml_block_decode(buf, len, &b);
 	if (ret)
 		return ret;
+	exec_key(&b.hdr, key);
+	kept = held_is(l, key);
+	if (!kept)
+		ml_held_drop(l);
+	l->busy = true;
 	ret = check_header(l, &b, flags);
+	if (kept) {
+		/* executed by the build that kept it: store and commit */
+		if (ret)
+			goto out;
+		ret = memcmp(l->held_root, b.hdr.state_root, ML_HASH_LEN) ?
+		      -EBADMSG : 0;
+		if (ret)
+			goto out;
+		l->xs.reused++;
+		ret = store_block(l, &b, buf, len, hash);
+		held_end(l, ret ? "ROLLBACK" : "COMMIT");
+		if (ret)
+			goto out;
+		goto done;
+	}
 	ret = ret ? ret : verify_txs(l, &b);
 	ret = ret ? ret : ml_exec(l, "BEGIN IMMEDIATE");
 	if (ret)
 		goto out;
+	l->xs.runs++;
 	ret = run_block(l, &b, root);
 	if (!ret && memcmp(root, b.hdr.state_root, ML_HASH_LEN))
 		ret = -EBADMSG;	/* we disagree with the proposer */
@@ -566,10 +609,12 @@ int ml_ledger_apply_block(struct ml_ledger *l, const uint8_t *buf, size_t len,
 		ml_exec(l, "ROLLBACK");
 		goto out;
 	}
+done:
 	l->height = b.hdr.height;
 	l->time = b.hdr.time;
 	memcpy(l->last_hash, hash, ML_HASH_LEN);
 out:
+	l->busy = false;
 	ml_block_free(&b);
 	return ret;
 }
@@ -577,7 +622,7 @@ out:
 int ml_ledger_build_block(struct ml_ledger *l, struct ml_block *b)
 {
 	struct ml_block_header *h = &b->hdr;
-	uint8_t root[ML_HASH_LEN];
+	uint8_t root[ML_HASH_LEN], key[ML_HASH_LEN];
 	int ret;
 
 	h->chain_id = l->p.chain_id;
@@ -586,13 +631,44 @@ int ml_ledger_build_block(struct ml_ledger *l, struct ml_block *b)
 	if (h->time <= l->time)
 		return -ETIME;
 	ret = ml_block_tx_root(b->txs, b->ntx, h->tx_root);
-	ret = ret ? ret : verify_txs(l, b);
+	if (ret)
+		return ret;
+	exec_key(h, key);
+	if (held_is(l, key)) {
+		l->xs.reused++;
+		memcpy(h->state_root, l->held_root, ML_HASH_LEN);
+		return 0;
+	}
+	ml_held_drop(l);
+	ret = verify_txs(l, b);
 	ret = ret ? ret : ml_exec(l, "BEGIN IMMEDIATE");
 	if (ret)
 		return ret;
+	l->busy = true;
+	l->xs.runs++;
 	ret = run_block(l, b, root);
-	ml_exec(l, "ROLLBACK");	/* a proposal changes nothing */
+	if (!ret && l->keep && !ml_ro_open(l)) {
+		/* kept for the apply; a proposal changes nothing visible */
+		l->held = true;
+		memcpy(l->held_key, key, ML_HASH_LEN);
+		memcpy(l->held_root, root, ML_HASH_LEN);
+	} else {
+		ml_exec(l, "ROLLBACK");
+	}
+	l->busy = false;
 	if (!ret)
 		memcpy(h->state_root, root, ML_HASH_LEN);
 	return ret;
+}
+
+void ml_ledger_keep_execution(struct ml_ledger *l, bool on)
+{
+	l->keep = on;
+	if (!on)
+		ml_held_drop(l);
+}
+
+void ml_ledger_exec_stats(const struct ml_ledger *l, struct ml_exec_stats *st)
+{
+	*st = l->xs;
 }

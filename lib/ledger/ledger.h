@@ -14,6 +14,7 @@
 #ifndef ML_LEDGER_H
 #define ML_LEDGER_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -293,6 +294,24 @@ int ml_ledger_apply_block(struct ml_ledger *l, const uint8_t *buf, size_t len,
  * half of a block. The commit certificate is left empty.
  */
 int ml_ledger_build_block(struct ml_ledger *l, struct ml_block *b);
+
+/*
+ * Execute each block once (consensus nodes). With @on, a block that
+ * builds keeps its execution in the open write transaction instead of
+ * rolling it back; building the same block again (the same header but
+ * the state root) returns the kept root, and applying it stores the
+ * block and commits. Anything else on the handle rolls the kept
+ * execution back first, so nobody ever sees uncommitted state:
+ * ml_ledger_balance() and the validator set checked by the apply read
+ * the committed state through a second, read-only connection. The
+ * write lock is held meanwhile; off by default.
+ */
+void ml_ledger_keep_execution(struct ml_ledger *l, bool on);
+struct ml_exec_stats {
+	uint64_t runs;		/* blocks executed */
+	uint64_t reused;	/* builds and applies that used a kept one */
+};
+void ml_ledger_exec_stats(const struct ml_ledger *l, struct ml_exec_stats *st);
 
 int ml_ledger_balance(struct ml_ledger *l, const uint8_t key[ML_KEY_LEN],
 		      int64_t *balance, int64_t *locked, uint64_t *nonce);

@@ -17,6 +17,7 @@ static int prepare(struct ml_ledger *l, const char *q, const uint8_t *key,
 	sqlite3_stmt *s;
 	int rc;
 
+	ml_held_drop(l);
 	rc = sqlite3_prepare_v2(l->db, q, -1, &s, NULL);
 	if (rc != SQLITE_OK)
 		return ml_sql_err(rc) ? ml_sql_err(rc) : -EIO;

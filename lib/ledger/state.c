@@ -161,10 +161,20 @@ int ml_sql_err(int rc)
 	}
 }
 
+void ml_held_drop(struct ml_ledger *l)
+{
+	if (!l->held || l->busy)
+		return;
+	sqlite3_exec(l->db, "ROLLBACK", NULL, NULL, NULL);
+	l->held = false;
+}
+
 sqlite3_stmt *ml_stmt(struct ml_ledger *l, enum ml_stmt id)
 {
-	sqlite3_stmt *s = l->st[id];
+	sqlite3_stmt *s;
 
+	ml_held_drop(l);
+	s = l->st[id];
 	if (s) {
 		sqlite3_reset(s);
 		sqlite3_clear_bindings(s);
@@ -187,12 +197,55 @@ int ml_step_done(sqlite3_stmt *s)
 
 int ml_exec(struct ml_ledger *l, const char *q)
 {
+	ml_held_drop(l);
 	return ml_sql_err(sqlite3_exec(l->db, q, NULL, NULL, NULL));
 }
 
-int ml_acct_get(struct ml_ledger *l, const uint8_t *key, struct ml_account *a)
+/*
+ * WAL lets a second connection read the last commit while the first holds
+ * its write transaction open; build opens it before it keeps anything.
+ */
+int ml_ro_open(struct ml_ledger *l)
 {
-	sqlite3_stmt *s = ml_stmt(l, ST_ACCT_GET);
+	const char *path;
+
+	if (l->ro)
+		return 0;
+	path = sqlite3_db_filename(l->db, "main");
+	if (!path || !*path)
+		return -EOPNOTSUPP;	/* in memory */
+	if (sqlite3_open_v2(path, &l->ro, SQLITE_OPEN_READONLY, NULL) !=
+	    SQLITE_OK) {
+		sqlite3_close(l->ro);
+		l->ro = NULL;
+		return -EIO;
+	}
+	sqlite3_busy_timeout(l->ro, 5000);
+	return 0;
+}
+
+sqlite3_stmt *ml_stmt_committed(struct ml_ledger *l, enum ml_stmt id)
+{
+	sqlite3_stmt *s;
+
+	if (!l->held || !l->ro)
+		return ml_stmt(l, id);
+	s = l->ro_st[id];
+	if (s) {
+		sqlite3_reset(s);
+		sqlite3_clear_bindings(s);
+		return s;
+	}
+	if (sqlite3_prepare_v3(l->ro, sql[id], -1, SQLITE_PREPARE_PERSISTENT,
+			       &s, NULL) != SQLITE_OK)
+		return NULL;
+	l->ro_st[id] = s;
+	return s;
+}
+
+static int acct_read(sqlite3_stmt *s, const uint8_t *key,
+		     struct ml_account *a)
+{
 	int rc;
 
 	if (!s)
@@ -209,6 +262,11 @@ int ml_acct_get(struct ml_ledger *l, const uint8_t *key, struct ml_account *a)
 	if (rc == SQLITE_DONE)
 		return -ENOENT;
 	return ml_sql_err(rc);
+}
+
+int ml_acct_get(struct ml_ledger *l, const uint8_t *key, struct ml_account *a)
+{
+	return acct_read(ml_stmt(l, ST_ACCT_GET), key, a);
 }
 
 int ml_acct_put(struct ml_ledger *l, const uint8_t *key,
@@ -286,6 +344,7 @@ int ml_state_root(struct ml_ledger *l, uint64_t height, uint8_t root[32])
 	size_t t;
 	int i;
 
+	ml_held_drop(l);
 	ml_hash_init(&st, ML_DOMAIN_STATE);
 	for (i = 0; i < 8; i++)
 		h[i] = (uint8_t)(height >> (56 - 8 * i));
@@ -311,9 +370,8 @@ int ml_state_root(struct ml_ledger *l, uint64_t height, uint8_t root[32])
 	return 0;
 }
 
-int ml_validator_keys(struct ml_ledger *l, uint8_t **keys, size_t *n)
+static int validator_keys(sqlite3_stmt *s, uint8_t **keys, size_t *n)
 {
-	sqlite3_stmt *s = ml_stmt(l, ST_VALIDATORS);
 	uint8_t *v = NULL, *nv;
 	size_t cnt = 0;
 	int rc;
@@ -339,6 +397,17 @@ int ml_validator_keys(struct ml_ledger *l, uint8_t **keys, size_t *n)
 	*keys = v;
 	*n = cnt;
 	return 0;
+}
+
+int ml_validator_keys(struct ml_ledger *l, uint8_t **keys, size_t *n)
+{
+	return validator_keys(ml_stmt(l, ST_VALIDATORS), keys, n);
+}
+
+int ml_validator_keys_committed(struct ml_ledger *l, uint8_t **keys,
+				size_t *n)
+{
+	return validator_keys(ml_stmt_committed(l, ST_VALIDATORS), keys, n);
 }
 
 static int open_db(const char *path, int flags, sqlite3 **out)
@@ -467,6 +536,8 @@ static void finalize_all(struct ml_ledger *l)
 	for (i = 0; i < __ST_COUNT; i++) {
 		sqlite3_finalize(l->st[i]);
 		l->st[i] = NULL;
+		sqlite3_finalize(l->ro_st[i]);
+		l->ro_st[i] = NULL;
 	}
 }
 
@@ -607,7 +678,10 @@ void ml_ledger_close(struct ml_ledger *l)
 {
 	if (!l)
 		return;
+	l->busy = false;
+	ml_held_drop(l);
 	finalize_all(l);
+	sqlite3_close(l->ro);
 	sqlite3_close(l->db);
 	ml_sigcache_free(l->sigcache);
 	free(l);
@@ -636,7 +710,7 @@ int ml_ledger_balance(struct ml_ledger *l, const uint8_t key[ML_KEY_LEN],
 		      int64_t *balance, int64_t *locked, uint64_t *nonce)
 {
 	struct ml_account a;
-	int ret = ml_acct_get(l, key, &a);
+	int ret = acct_read(ml_stmt_committed(l, ST_ACCT_GET), key, &a);
 
 	if (ret)
 		return ret;

@@ -41,6 +41,16 @@ struct ml_ledger {
 	uint64_t height, time;
 	uint8_t last_hash[ML_HASH_LEN];
 	struct ml_sigcache *sigcache;	/* sigcache.c; NULL until first use */
+	/* a block's execution kept in the open transaction (apply.c) */
+	bool keep;		/* ml_ledger_keep_execution() */
+	bool held;		/* a kept execution is open */
+	bool busy;		/* inside build or apply: no implicit rollback */
+	uint8_t held_key[ML_HASH_LEN];	/* header hash, state root zeroed */
+	uint8_t held_root[ML_HASH_LEN];
+	struct ml_exec_stats xs;
+	/* the committed state while one is kept (state.c) */
+	sqlite3 *ro;
+	sqlite3_stmt *ro_st[__ST_COUNT];
 };
 
 struct ml_account {
@@ -51,8 +61,18 @@ struct ml_account {
 
 void ml_sigcache_free(struct ml_sigcache *c);	/* sigcache.c */
 
-/* A reset statement, prepared on first use. NULL only on SQLite failure. */
+/* A reset statement, prepared on first use. NULL only on SQLite failure.
+ * Outside build and apply, it first rolls a kept execution back.
+ */
 sqlite3_stmt *ml_stmt(struct ml_ledger *l, enum ml_stmt id);
+/* Rolls a kept execution back (not inside build or apply). */
+void ml_held_drop(struct ml_ledger *l);
+/* A reset statement of the committed state: on the read-only connection
+ * while an execution is kept, else ml_stmt(). NULL on SQLite failure.
+ */
+sqlite3_stmt *ml_stmt_committed(struct ml_ledger *l, enum ml_stmt id);
+/* Opens that read-only connection (0, or it cannot be had). */
+int ml_ro_open(struct ml_ledger *l);
 /* Steps a statement that returns no rows, then resets it. */
 int ml_step_done(sqlite3_stmt *s);
 int ml_sql_err(int rc);
@@ -72,6 +92,9 @@ int ml_chain_genesis(struct ml_ledger *l, uint8_t **buf, size_t *len);
 
 int ml_state_root(struct ml_ledger *l, uint64_t height, uint8_t root[32]);
 int ml_validator_keys(struct ml_ledger *l, uint8_t **keys, size_t *n);
+/* The same, of the committed state (see ml_stmt_committed()). */
+int ml_validator_keys_committed(struct ml_ledger *l, uint8_t **keys,
+				size_t *n);
 
 /* market.c, settle.c */
 int ml_market_clear(struct ml_ledger *l, uint64_t start);

@@ -649,14 +649,16 @@ static void ctl_line(struct run *r, int fd, const char *line, size_t len)
 		return;
 	}
 	mlnode_status(r->node, &st);
-	send_json(fd, json_pack("{s:b,s:I,s:i,s:b,s:i,s:I,s:I,s:I}", "ok", 1,
+	send_json(fd, json_pack("{s:b,s:I,s:i,s:b,s:i,s:I,s:I,s:I,s:I,s:I}", "ok", 1,
 				"height", (json_int_t)st.height,
 				"round", (int)st.round,
 				"validator", st.validator,
 				"peers", (int)st.peers_connected,
 				"mempool", (json_int_t)st.mempool,
 				"sig_verifies", (json_int_t)st.sig_verifies,
-				"sig_cached", (json_int_t)st.sig_cached));
+				"sig_cached", (json_int_t)st.sig_cached,
+				"executions", (json_int_t)st.executions,
+				"exec_reused", (json_int_t)st.exec_reused));
 }
 
 static void client_close(struct client *c)

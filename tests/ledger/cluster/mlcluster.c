@@ -800,7 +800,7 @@ static int cmd_bench(int argc, char **argv)
 			for (c = 0; c < nctl; c++) {
 				while (nxt[c] < np &&
 				       inflight[c] < BENCH_WINDOW &&
-				       (!window || sent - nfinal < window) &&
+				       (!window || sent - nfinal - refused < window) &&
 				       (!rate || sent < rate * (now_s() - t0))) {
 					struct pend key, *x;
 
@@ -845,6 +845,7 @@ static int cmd_bench(int argc, char **argv)
 					if (!reply_ok(ctl[c].in) && refused++ < 3)
 						fprintf(stderr, "mlcluster: bench: refused: %s\n",
 							ctl[c].in);
+					/* (a refused one never becomes final) */
 					memmove(ctl[c].in, nl + 1,
 						ctl[c].have - l - 1);
 					ctl[c].have -= l + 1;
@@ -858,7 +859,7 @@ static int cmd_bench(int argc, char **argv)
 			}
 		}
 		tsub = now_s() - t0;
-		while (nfinal < np && now_s() - t0 < limit) {
+		while (nfinal + refused < np && now_s() - t0 < limit) {
 			usleep(20000);
 			scan(db, &seen, sorted, np, now_s(), &nfinal, &st);
 		}
