@@ -36,7 +36,7 @@ LEDGER_OBJS := $(patsubst $(LEDGER_DIR)/%.c,$(LEDGER_OUT)/obj/%.o,$(LEDGER_SRCS)
 LEDGER_SOBJS := $(patsubst $(LEDGER_DIR)/%.c,$(LEDGER_OUT)/san/%.o,$(LEDGER_SRCS))
 
 LEDGER_TESTS := test_codec test_state test_market test_auction_prop \
-	test_settle test_dispatch test_replay test_sigcache
+	test_settle test_dispatch test_replay test_sigcache test_keep
 LEDGER_TEST_BINS := $(addprefix $(LEDGER_OUT)/,$(LEDGER_TESTS))
 LEDGER_FUZZERS := tx block report genesis
 LEDGER_FUZZ_BINS := $(addprefix $(LEDGER_OUT)/fuzz_,$(LEDGER_FUZZERS))

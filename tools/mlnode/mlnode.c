@@ -581,16 +581,10 @@ static int ctl_listen(const char *path)
 	return fd;
 }
 
-static void send_json(int fd, json_t *o)
+static void send_all(int fd, const char *s, size_t len)
 {
-	char *s = json_dumps(o, JSON_COMPACT);
-	size_t len, off = 0;
+	size_t off = 0;
 
-	json_decref(o);
-	if (!s)
-		return;
-	len = strlen(s);
-	s[len++] = '\n';	/* json_dumps' terminating NUL */
 	while (off < len) {
 		ssize_t r = send(fd, s + off, len - off, MSG_NOSIGNAL);
 
@@ -598,6 +592,52 @@ static void send_json(int fd, json_t *o)
 			break;	/* a client that does not read loses replies */
 		off += (size_t)r;
 	}
+}
+
+/*
+ * The replies to the requests of one read go out in one send(): a client
+ * that pipelines submissions costs a syscall per read, not per request.
+ */
+static struct {
+	int fd;
+	size_t len;
+	char buf[16384];
+} rq = { .fd = -1 };
+
+static void reply_flush(void)
+{
+	if (rq.fd >= 0 && rq.len)
+		send_all(rq.fd, rq.buf, rq.len);
+	rq.len = 0;
+}
+
+static void reply(int fd, const char *s, size_t len)
+{
+	if (fd != rq.fd) {
+		send_all(fd, s, len);
+		return;
+	}
+	if (rq.len + len > sizeof(rq.buf))
+		reply_flush();
+	if (len > sizeof(rq.buf)) {
+		send_all(fd, s, len);
+		return;
+	}
+	memcpy(rq.buf + rq.len, s, len);
+	rq.len += len;
+}
+
+static void send_json(int fd, json_t *o)
+{
+	char *s = json_dumps(o, JSON_COMPACT);
+	size_t len;
+
+	json_decref(o);
+	if (!s)
+		return;
+	len = strlen(s);
+	s[len++] = '\n';	/* json_dumps' terminating NUL */
+	reply(fd, s, len);
 	free(s);
 }
 
@@ -641,11 +681,13 @@ static void ctl_line(struct run *r, int fd, const char *line, size_t len)
 		return;
 	}
 	if (q.cmd == CTL_SUBMIT) {
+		static const char ok[] = "{\"ok\":true}\n";
+
 		ret = mlnode_submit(r->node, &q.tx);
 		if (ret)
 			reply_err(fd, submit_error(ret));
 		else
-			send_json(fd, json_pack("{s:b}", "ok", 1));
+			reply(fd, ok, sizeof(ok) - 1);
 		return;
 	}
 	mlnode_status(r->node, &st);
@@ -675,6 +717,7 @@ static void client_read(struct run *r, struct client *c)
 		ssize_t n = recv(c->fd, c->buf + c->len, CTL_MAX_LINE + 1 - c->len,
 				 MSG_DONTWAIT);
 		/* (discarding: len stays 0, so the whole buffer is used) */
+		size_t off = 0;
 		char *nl;
 
 		if (n < 0 && (errno == EAGAIN || errno == EINTR))
@@ -686,13 +729,17 @@ static void client_read(struct run *r, struct client *c)
 		if (c->discard)
 			continue;
 		c->len += (size_t)n;
-		while ((nl = memchr(c->buf, '\n', c->len))) {
-			size_t l = (size_t)(nl - c->buf);
+		rq.fd = c->fd;
+		while ((nl = memchr(c->buf + off, '\n', c->len - off))) {
+			size_t l = (size_t)(nl - (c->buf + off));
 
-			ctl_line(r, c->fd, c->buf, l);
-			memmove(c->buf, nl + 1, c->len - l - 1);
-			c->len -= l + 1;
+			ctl_line(r, c->fd, c->buf + off, l);
+			off += l + 1;
 		}
+		reply_flush();
+		rq.fd = -1;
+		memmove(c->buf, c->buf + off, c->len - off);
+		c->len -= off;
 		if (c->len > CTL_MAX_LINE) {
 			/* closing with unread bytes would reset the
 			 * connection and lose the reply
