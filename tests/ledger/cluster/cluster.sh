@@ -510,7 +510,7 @@ scenario_db_truncated() { damaged truncated; }
 scenario_db_corrupted() { damaged corrupted; }
 
 # --- bench -------------------------------------------------------------
-# Two runs on 4 nodes: throughput (20480 transfers from 512 senders, as
+# Two runs on 4 nodes: throughput (61440 transfers from 1024 senders, as
 # fast as the nodes finalize them: at most BENCH_WINDOW submitted and not
 # final, so the load is steady and no mempool overflows) and finality
 # latency at a light load (10 % of the throughput just measured), like
@@ -529,12 +529,12 @@ bench() {
 	local steady
 	local ctls=()
 	SCEN=bench
-	USERS=${BENCH_USERS:-512}
+	USERS=${BENCH_USERS:-1024}
 	setup 4 || { echo "bench: setup failed"; return 1; }
 	for i in 1 2 3 4; do start "$i" || { echo "bench: start failed"; return 1; }; done
 	for i in 1 2 3 4; do ctls+=(--ctl "$R/ctl$i"); done
 	wait_height 1 1 "$FINAL_S"
-	bench_txs 0 "${BENCH_NONCES:-40}" > "$R/bench.txs"
+	bench_txs 0 "${BENCH_NONCES:-60}" > "$R/bench.txs"
 	total=$(wc -l < "$R/bench.txs")
 	load=$(cut -d' ' -f1-3 /proc/loadavg)
 	vps=$("$MLCLUSTER" verify-rate)
@@ -561,7 +561,7 @@ bench() {
 		END { printf "  signature verifies per transaction and node: %.3f (%d verifies, %d transactions, 4 nodes)\n", v / n / 4, v, n
 		      printf "  block executions per block and node: %.2f (%d executions, %d reused, height %d, 4 nodes)\n", x / h / 4, x, u, h }'
 	rate=$((tps / 10 > 5 ? tps / 10 : 5))
-	bench_txs "${BENCH_NONCES:-40}" 3 > "$R/bench2.txs"
+	bench_txs "${BENCH_NONCES:-60}" 3 > "$R/bench2.txs"
 	out=$("$MLCLUSTER" bench --db "$R/db1" "${ctls[@]}" --timeout-s 300 \
 		--rate "$rate" < "$R/bench2.txs" 2> "$R/bench2.timeline")
 	read -r _ final _ total _ secs _ p50 _ p99 _ sub <<< "$out"
