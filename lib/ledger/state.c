@@ -169,22 +169,28 @@ void ml_held_drop(struct ml_ledger *l)
 	l->held = false;
 }
 
-sqlite3_stmt *ml_stmt(struct ml_ledger *l, enum ml_stmt id)
+/* Statement @id of connection @db, cached in @slot. */
+static sqlite3_stmt *stmt_of(sqlite3 *db, sqlite3_stmt **slot,
+			     enum ml_stmt id)
 {
-	sqlite3_stmt *s;
+	sqlite3_stmt *s = *slot;
 
-	ml_held_drop(l);
-	s = l->st[id];
 	if (s) {
 		sqlite3_reset(s);
 		sqlite3_clear_bindings(s);
 		return s;
 	}
-	if (sqlite3_prepare_v3(l->db, sql[id], -1, SQLITE_PREPARE_PERSISTENT,
+	if (sqlite3_prepare_v3(db, sql[id], -1, SQLITE_PREPARE_PERSISTENT,
 			       &s, NULL) != SQLITE_OK)
 		return NULL;
-	l->st[id] = s;
+	*slot = s;
 	return s;
+}
+
+sqlite3_stmt *ml_stmt(struct ml_ledger *l, enum ml_stmt id)
+{
+	ml_held_drop(l);
+	return stmt_of(l->db, &l->st[id], id);
 }
 
 int ml_step_done(sqlite3_stmt *s)
@@ -226,21 +232,9 @@ int ml_ro_open(struct ml_ledger *l)
 
 sqlite3_stmt *ml_stmt_committed(struct ml_ledger *l, enum ml_stmt id)
 {
-	sqlite3_stmt *s;
-
 	if (!l->held || !l->ro)
 		return ml_stmt(l, id);
-	s = l->ro_st[id];
-	if (s) {
-		sqlite3_reset(s);
-		sqlite3_clear_bindings(s);
-		return s;
-	}
-	if (sqlite3_prepare_v3(l->ro, sql[id], -1, SQLITE_PREPARE_PERSISTENT,
-			       &s, NULL) != SQLITE_OK)
-		return NULL;
-	l->ro_st[id] = s;
-	return s;
+	return stmt_of(l->ro, &l->ro_st[id], id);
 }
 
 static int acct_read(sqlite3_stmt *s, const uint8_t *key,

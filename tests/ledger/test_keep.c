@@ -87,6 +87,19 @@ static void apply(struct th_chain *c, const uint8_t *buf, size_t len)
 	c->time += 5;
 }
 
+/* Applies @buf (a block built on K) to K, checks the execution counts,
+ * commits the same transactions on R and compares.
+ */
+static void apply_and_compare(uint8_t *buf, size_t len, uint64_t runs,
+			      uint64_t reused)
+{
+	apply(&K, buf, len);
+	free(buf);
+	stats(runs, reused);
+	assert_int_equal(th_commit(&R, R.time + 5), 0);
+	same_state();
+}
+
 static void test_build_then_apply_executes_once(void **state)
 {
 	uint8_t *buf;
@@ -96,11 +109,7 @@ static void test_build_then_apply_executes_once(void **state)
 	queue(100);
 	assert_int_equal(th_build(&K, K.time + 5, &buf, &len), 0);
 	stats(1, 0);
-	apply(&K, buf, len);
-	free(buf);
-	stats(1, 1);
-	assert_int_equal(th_commit(&R, R.time + 5), 0);
-	same_state();
+	apply_and_compare(buf, len, 1, 1);
 	assert_int_equal(th_balance(&K, K.user[2].pk), 1000000 + 200);
 }
 
@@ -157,11 +166,7 @@ static void test_reads_see_the_committed_state(void **state)
 	assert_int_equal(bal, 1000000);
 	ml_ledger_close(other);
 	/* those reads did not cost the kept execution */
-	apply(&K, buf, len);
-	free(buf);
-	stats(1, 1);
-	assert_int_equal(th_commit(&R, R.time + 5), 0);
-	same_state();
+	apply_and_compare(buf, len, 1, 1);
 }
 
 static void test_any_other_use_rolls_it_back(void **state)
@@ -233,11 +238,7 @@ static void test_a_wrong_state_root_is_refused(void **state)
 	assert_int_equal(ml_ledger_apply_block(K.l, bad, blen, 0), -EBADMSG);
 	free(bad);
 	assert_int_equal(ml_ledger_height(K.l), 0);
-	apply(&K, buf, len);
-	free(buf);
-	stats(1, 1);
-	assert_int_equal(th_commit(&R, R.time + 5), 0);
-	same_state();
+	apply_and_compare(buf, len, 1, 1);
 }
 
 static void test_closing_loses_nothing_committed(void **state)
