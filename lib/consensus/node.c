@@ -701,6 +701,8 @@ static int open_ledger(struct mlnode *n)
 	if (ret)
 		return ret;
 	ret = ml_ledger_open(n->db_path, &n->l);
+	/* the mempool and two blocks in flight, checked once each */
+	ret = ret ? ret : ml_ledger_sigcache_reserve(n->l, MLNODE_SIGCACHE);
 	if (ret)
 		nlog(n, LOG_ERR, "%s: %s", n->db_path, strerror(-ret));
 	return ret;

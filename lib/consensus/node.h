@@ -75,6 +75,13 @@ struct mlnode_cfg {
  */
 #define MLNODE_MAX_BLOCK_TXS	8192
 #define MLNODE_TAKE_BYTES	(4u << 20)
+/*
+ * Signatures the node's ledger remembers as verified (4 MiB): more than
+ * a full mempool (20000) and the blocks in flight, so each transaction
+ * is verified once. With 32768 (the ledger's default) a closed-loop
+ * load of 16384 in flight evicted 8 % before their block came.
+ */
+#define MLNODE_SIGCACHE		131072
 
 struct mlnode;
 

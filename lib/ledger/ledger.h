@@ -334,6 +334,13 @@ struct ml_sigcache_stats {
 };
 void ml_ledger_sigcache_stats(struct ml_ledger *l,
 			      struct ml_sigcache_stats *st);
+/*
+ * Room for at least @entries signatures (rounded up to a power of two;
+ * the default is 32768, 1 MiB). A consensus node wants more than its
+ * mempool and a block hold, or transactions are verified twice. Entries
+ * already cached are dropped. 0, -EINVAL (0 or over 2^24) or -ENOMEM.
+ */
+int ml_ledger_sigcache_reserve(struct ml_ledger *l, size_t entries);
 
 /* --- replay (replay.c) --- */
 struct ml_replay_result {

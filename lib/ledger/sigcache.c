@@ -27,7 +27,8 @@
 #include "state.h"
 
 #define SC_WAYS		4
-#define SC_SETS		32768	/* 131072 entries, 4 MiB of keys */
+#define SC_SETS		8192	/* 32768 entries, 1 MiB of keys: default */
+#define SC_MAX_ENTRIES	(1u << 24)
 #define SC_KEY_LEN	32
 
 struct sc_set {
@@ -39,6 +40,7 @@ struct sc_set {
 struct ml_sigcache {
 	uint8_t hkey[crypto_generichash_KEYBYTES];
 	struct sc_set *set;
+	size_t nsets;		/* a power of two */
 	uint64_t hits, misses, inserts;
 };
 
@@ -61,7 +63,7 @@ static struct sc_set *sc_set_of(const struct ml_sigcache *c,
 	uint64_t v;
 
 	memcpy(&v, key, sizeof(v));
-	return &c->set[v & (SC_SETS - 1)];
+	return &c->set[v & (c->nsets - 1)];
 }
 
 static int sc_find(const struct sc_set *s, const uint8_t key[SC_KEY_LEN])
@@ -83,7 +85,8 @@ static struct ml_sigcache *sc_get(struct ml_ledger *l)
 	c = calloc(1, sizeof(*c));
 	if (!c)
 		return NULL;
-	c->set = calloc(SC_SETS, sizeof(*c->set));
+	c->nsets = l->sc_sets ? l->sc_sets : SC_SETS;
+	c->set = calloc(c->nsets, sizeof(*c->set));
 	if (!c->set) {
 		free(c);
 		return NULL;
@@ -132,10 +135,27 @@ void ml_ledger_sigcache_stats(struct ml_ledger *l, struct ml_sigcache_stats *st)
 	const struct ml_sigcache *c = l->sigcache;
 
 	memset(st, 0, sizeof(*st));
-	st->capacity = (uint64_t)SC_SETS * SC_WAYS;
+	st->capacity = (uint64_t)(c ? c->nsets :
+				  l->sc_sets ? l->sc_sets : SC_SETS) * SC_WAYS;
 	if (c) {
 		st->hits = c->hits;
 		st->misses = c->misses;
 		st->inserts = c->inserts;
 	}
+}
+
+int ml_ledger_sigcache_reserve(struct ml_ledger *l, size_t entries)
+{
+	size_t sets = 1;
+
+	if (!entries || entries > SC_MAX_ENTRIES)
+		return -EINVAL;
+	while (sets * SC_WAYS < entries)
+		sets <<= 1;
+	if (l->sigcache && l->sigcache->nsets == sets)
+		return 0;
+	ml_sigcache_free(l->sigcache);	/* made again on first use */
+	l->sigcache = NULL;
+	l->sc_sets = sets;
+	return sc_get(l) ? 0 : -ENOMEM;
 }

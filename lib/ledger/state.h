@@ -41,6 +41,7 @@ struct ml_ledger {
 	uint64_t height, time;
 	uint8_t last_hash[ML_HASH_LEN];
 	struct ml_sigcache *sigcache;	/* sigcache.c; NULL until first use */
+	size_t sc_sets;			/* its size; 0: the default */
 	/* a block's execution kept in the open transaction (apply.c) */
 	bool keep;		/* ml_ledger_keep_execution() */
 	bool held;		/* a kept execution is open */

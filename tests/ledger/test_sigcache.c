@@ -167,6 +167,36 @@ static void test_cache_stays_within_capacity(void **state)
 	free(txs);
 }
 
+static void test_reserve_sizes_the_cache(void **state)
+{
+	struct ml_sigcache_stats s;
+	struct ml_tx txs[1100];
+	uint64_t i;
+
+	(void)state;
+	assert_int_equal(ml_ledger_sigcache_reserve(C.l, 0), -EINVAL);
+	assert_int_equal(ml_ledger_sigcache_reserve(C.l, (1u << 24) + 1),
+			 -EINVAL);
+	assert_int_equal(stats().capacity, 32768);	/* the default */
+	assert_int_equal(ml_ledger_sigcache_reserve(C.l, 1000), 0);
+	assert_int_equal(stats().capacity, 1024);	/* rounded up */
+	for (i = 0; i < 1100; i++) {
+		transfer(&txs[i], i, 1 + i);
+		assert_int_equal(ml_ledger_tx_verify(C.l, &txs[i]), 0);
+	}
+	for (i = 0; i < 1100; i++)
+		assert_int_equal(ml_ledger_tx_verify(C.l, &txs[i]), 0);
+	s = stats();
+	assert_true(s.hits > 0 && s.hits <= 1024);
+	/* a new size starts empty */
+	assert_int_equal(ml_ledger_sigcache_reserve(C.l, 131072), 0);
+	s = stats();
+	assert_int_equal(s.capacity, 131072);
+	assert_int_equal(s.hits + s.misses, 0);
+	assert_int_equal(ml_ledger_tx_verify(C.l, &txs[0]), 0);
+	assert_int_equal(stats().misses, 1);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -175,6 +205,7 @@ int main(void)
 		T(test_flipped_signature_with_cached_id_is_refused),
 		T(test_blocks_use_the_cache_and_refuse_bad_signatures),
 		T(test_cache_stays_within_capacity),
+		T(test_reserve_sizes_the_cache),
 #undef T
 	};
 
