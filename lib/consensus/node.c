@@ -951,20 +951,21 @@ struct ml_ledger *mlnode_ledger(struct mlnode *n)
 
 void mlnode_status(struct mlnode *n, struct mlnode_status *st)
 {
-	struct ml_ledger_info info = { 0 };
 	struct ml_cs_status cs;
 	struct ml_sigcache_stats sc;
 	struct ml_exec_stats xs;
 	struct mlpool_stats ps;
 	size_t i;
 
-	ml_ledger_info(n->l, &info);
 	ml_ledger_sigcache_stats(n->l, &sc);
 	ml_ledger_exec_stats(n->l, &xs);
 	ml_cs_status(n->cs, &cs);
 	mlpool_stats(n->pool, &ps);
 	memset(st, 0, sizeof(*st));
-	st->height = info.height;
+	/* no ml_ledger_info(): it hashes the whole state for its root,
+	 * and would roll back a kept execution
+	 */
+	st->height = ml_ledger_height(n->l);
 	st->round = cs.round;
 	st->validator = n->validator;
 	st->mempool = ps.txs;

@@ -232,7 +232,7 @@ int ml_ro_open(struct ml_ledger *l)
 
 sqlite3_stmt *ml_stmt_committed(struct ml_ledger *l, enum ml_stmt id)
 {
-	if (!l->held || !l->ro)
+	if (!l->held)	/* (held only once ml_ro_open() succeeded) */
 		return ml_stmt(l, id);
 	return stmt_of(l->ro, &l->ro_st[id], id);
 }
